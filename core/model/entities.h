@@ -144,4 +144,15 @@ struct Reputation {
   TimePoint computed{};
 };
 
+// What policyd charged for one queued message, kept by queue ID so that a later rejection
+// of that message (seen in the Postfix log) can be refunded exactly.
+struct Charge {
+  std::string queue_id;
+  AccountId account = 0;
+  int day = 0;              // acceptance day number (days since 1970-01-01)
+  uint32_t charged = 0;     // recipients charged against the plan
+  uint32_t suppressed = 0;  // recipients accepted but suppressed (not charged)
+  TimePoint time{};
+};
+
 }  // namespace sendpool

@@ -59,6 +59,7 @@ const char* db_name(Db db) {
     case Db::kSuppression: return "suppression";
     case Db::kCounters: return "counters";
     case Db::kReputation: return "reputation";
+    case Db::kCharges: return "charges";
     case Db::kCount: break;
   }
   return "?";

@@ -38,6 +38,7 @@ enum class Db : unsigned {
   kSuppression,
   kCounters,
   kReputation,
+  kCharges,
   kCount,
 };
 

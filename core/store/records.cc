@@ -241,4 +241,28 @@ Result<Reputation> decode_reputation(std::string_view bytes) {
   return finish(r, std::move(v), "reputation");
 }
 
+std::string encode(const Charge& v) {
+  return RecordWriter(kRecordVersion)
+      .str(v.queue_id)
+      .u64(v.account)
+      .i64(v.day)
+      .u64(v.charged)
+      .u64(v.suppressed)
+      .i64(secs(v.time))
+      .take();
+}
+
+Result<Charge> decode_charge(std::string_view bytes) {
+  RecordReader r(bytes);
+  Charge v;
+  v.queue_id = r.str();
+  v.account = r.u64();
+  v.day = static_cast<int>(r.i64());
+  uint64_t charged = r.u64(), suppressed = r.u64();
+  v.charged = static_cast<uint32_t>(charged);
+  v.suppressed = static_cast<uint32_t>(suppressed);
+  v.time = time_from(r.i64());
+  return finish(r, std::move(v), "charge", charged <= UINT32_MAX && suppressed <= UINT32_MAX);
+}
+
 }  // namespace sendpool

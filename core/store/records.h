@@ -24,6 +24,7 @@ std::string encode(const Pool& v);
 std::string encode(const SuppressionEntry& v);
 std::string encode(const DayCounters& v);
 std::string encode(const Reputation& v);
+std::string encode(const Charge& v);
 
 Result<Customer> decode_customer(std::string_view bytes);
 Result<Plan> decode_plan(std::string_view bytes);
@@ -33,5 +34,6 @@ Result<Pool> decode_pool(std::string_view bytes);
 Result<SuppressionEntry> decode_suppression(std::string_view bytes);
 Result<DayCounters> decode_counters(std::string_view bytes);
 Result<Reputation> decode_reputation(std::string_view bytes);
+Result<Charge> decode_charge(std::string_view bytes);
 
 }  // namespace sendpool
