@@ -22,7 +22,8 @@ Status PolicyParser::feed(std::string_view bytes, std::vector<PolicyRequest>& ou
   if (error_) return *error_;
   // One byte at a time, so the first offending byte decides the error however the stream was
   // split; requests are small and this is not the bottleneck.
-  for (char c : bytes) SENDPOOL_TRY(consume(c, out));
+  for (char c : bytes)
+    SENDPOOL_TRY(consume(c, out));
   return ok_status();
 }
 
@@ -36,8 +37,8 @@ Status PolicyParser::consume(char c, std::vector<PolicyRequest>& out) {
   if (c == '\n') return end_of_line(out);
   if (c == '\0') return fail("NUL byte in request");
   // Past the limit only a CR may follow, and only as the last byte before the LF.
-  bool room = line_.size() < kMaxPolicyLineLength ||
-              (line_.size() == kMaxPolicyLineLength && c == '\r');
+  bool room =
+      line_.size() < kMaxPolicyLineLength || (line_.size() == kMaxPolicyLineLength && c == '\r');
   if (!room) return fail(fmt::format("line longer than {} bytes", kMaxPolicyLineLength));
   line_.push_back(c);
   return ok_status();
@@ -74,7 +75,8 @@ Status PolicyParser::fail(std::string message) {
 std::string format_policy_reply(std::string_view action) {
   std::string reply = "action=";
   reply.reserve(reply.size() + action.size() + 2);
-  for (char c : action) reply.push_back(c == '\n' || c == '\r' || c == '\0' ? ' ' : c);
+  for (char c : action)
+    reply.push_back(c == '\n' || c == '\r' || c == '\0' ? ' ' : c);
   reply += "\n\n";
   return reply;
 }

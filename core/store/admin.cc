@@ -81,12 +81,21 @@ Status check_new_keys(const Domain& domain, const std::vector<DkimKey>& keys) {
   return ok_status();
 }
 
+// Runs one catalogue change in a write transaction and bumps the catalogue generation with
+// it, so daemons notice the change.
+Status change(LmdbEnv& env, const std::function<Status(WriteTxn&)>& fn) {
+  return env.write([&](WriteTxn& txn) -> Status {
+    SENDPOOL_TRY(fn(txn));
+    return tables::bump_catalog_generation(txn);
+  });
+}
+
 }  // namespace
 
 Status add_customer(LmdbEnv& env, Customer customer, const Clock& clock) {
   SENDPOOL_TRY(check_customer(customer));
   customer.created = clock.now();
-  return env.write([&](WriteTxn& txn) -> Status {
+  return change(env, [&](WriteTxn& txn) -> Status {
     SENDPOOL_ASSIGN_OR_RETURN(auto existing, tables::get_customer(txn, customer.name));
     if (existing) return exists(fmt::format("customer {} already exists", customer.name));
     return tables::put_customer(txn, customer);
@@ -94,7 +103,7 @@ Status add_customer(LmdbEnv& env, Customer customer, const Clock& clock) {
 }
 
 Status remove_customer(LmdbEnv& env, std::string_view name) {
-  return env.write([&](WriteTxn& txn) -> Status {
+  return change(env, [&](WriteTxn& txn) -> Status {
     SENDPOOL_ASSIGN_OR_RETURN(Customer c, require_customer(txn, name));
     SENDPOOL_ASSIGN_OR_RETURN(CustomerAccounts counts, count_accounts(txn, name));
     if (counts.count > 0)
@@ -105,7 +114,7 @@ Status remove_customer(LmdbEnv& env, std::string_view name) {
 
 Status add_plan(LmdbEnv& env, const Plan& plan) {
   SENDPOOL_TRY(check_plan(plan));
-  return env.write([&](WriteTxn& txn) -> Status {
+  return change(env, [&](WriteTxn& txn) -> Status {
     SENDPOOL_ASSIGN_OR_RETURN(auto existing, tables::get_plan(txn, plan.name));
     if (existing) return exists(fmt::format("plan {} already exists", plan.name));
     return tables::put_plan(txn, plan);
@@ -116,7 +125,7 @@ Result<Account> add_account(LmdbEnv& env, const NewAccount& spec, const Clock& c
   SENDPOOL_TRY(check_username(spec.username));
   if (spec.max_domains == 0) return invalid("an account needs room for at least one domain");
   Account account;
-  SENDPOOL_TRY(env.write([&](WriteTxn& txn) -> Status {
+  SENDPOOL_TRY(change(env, [&](WriteTxn& txn) -> Status {
     SENDPOOL_ASSIGN_OR_RETURN(auto existing, tables::get_account(txn, spec.username));
     if (existing) return exists(fmt::format("account {} already exists", spec.username));
     SENDPOOL_ASSIGN_OR_RETURN(Customer customer, require_customer(txn, spec.customer));
@@ -145,7 +154,7 @@ Result<Account> add_account(LmdbEnv& env, const NewAccount& spec, const Clock& c
 }
 
 Status set_password_hash(LmdbEnv& env, std::string_view username, std::string hash) {
-  return env.write([&](WriteTxn& txn) -> Status {
+  return change(env, [&](WriteTxn& txn) -> Status {
     SENDPOOL_ASSIGN_OR_RETURN(Account account, require_account(txn, username));
     account.password_hash = hash;
     return tables::put_account(txn, account);
@@ -175,7 +184,7 @@ Result<Account> update_account(LmdbEnv& env, std::string_view username,
     return invalid("an account needs room for at least one domain");
 
   Account account;
-  SENDPOOL_TRY(env.write([&](WriteTxn& txn) -> Status {
+  SENDPOOL_TRY(change(env, [&](WriteTxn& txn) -> Status {
     SENDPOOL_ASSIGN_OR_RETURN(account, require_account(txn, username));
     if (changes.plan && *changes.plan != account.plan) {
       SENDPOOL_ASSIGN_OR_RETURN(Customer customer, require_customer(txn, account.customer));
@@ -235,7 +244,7 @@ Result<Account> top_up(LmdbEnv& env, std::string_view username, uint64_t message
   if (messages == 0) return invalid("a top-up must add at least one message");
   if (valid_days && *valid_days == 0) return invalid("a top-up must be valid at least one day");
   Account account;
-  SENDPOOL_TRY(env.write([&](WriteTxn& txn) -> Status {
+  SENDPOOL_TRY(change(env, [&](WriteTxn& txn) -> Status {
     SENDPOOL_ASSIGN_OR_RETURN(account, require_account(txn, username));
     SENDPOOL_ASSIGN_OR_RETURN(Plan plan, require_plan(txn, account.plan));
     if (plan.kind != PlanKind::kPrepaid)
@@ -261,7 +270,7 @@ Result<Domain> add_domain(LmdbEnv& env, std::string_view name, std::vector<DkimK
   SENDPOOL_TRY(check_new_keys(domain, keys));
   for (auto& k : keys) k.active = true;
   domain.keys = std::move(keys);
-  SENDPOOL_TRY(env.write([&](WriteTxn& txn) -> Status {
+  SENDPOOL_TRY(change(env, [&](WriteTxn& txn) -> Status {
     SENDPOOL_ASSIGN_OR_RETURN(auto existing, tables::get_domain(txn, domain.name));
     if (existing) return exists(fmt::format("domain {} already exists", domain.name));
     return tables::put_domain(txn, domain);
@@ -272,7 +281,7 @@ Result<Domain> add_domain(LmdbEnv& env, std::string_view name, std::vector<DkimK
 Result<Domain> rotate_domain(LmdbEnv& env, std::string_view name, std::vector<DkimKey> keys) {
   SENDPOOL_ASSIGN_OR_RETURN(std::string normalized, normalize_domain(name));
   Domain domain;
-  SENDPOOL_TRY(env.write([&](WriteTxn& txn) -> Status {
+  SENDPOOL_TRY(change(env, [&](WriteTxn& txn) -> Status {
     SENDPOOL_ASSIGN_OR_RETURN(domain, require_domain(txn, normalized));
     SENDPOOL_TRY(check_new_keys(domain, keys));
     for (auto& old : domain.keys) old.active = false;
@@ -288,7 +297,7 @@ Result<Domain> rotate_domain(LmdbEnv& env, std::string_view name, std::vector<Dk
 Result<Domain> drop_key(LmdbEnv& env, std::string_view name, std::string_view selector) {
   SENDPOOL_ASSIGN_OR_RETURN(std::string normalized, normalize_domain(name));
   Domain domain;
-  SENDPOOL_TRY(env.write([&](WriteTxn& txn) -> Status {
+  SENDPOOL_TRY(change(env, [&](WriteTxn& txn) -> Status {
     SENDPOOL_ASSIGN_OR_RETURN(domain, require_domain(txn, normalized));
     auto it = std::find_if(domain.keys.begin(), domain.keys.end(),
                            [&](const DkimKey& k) { return k.selector == selector; });
@@ -305,7 +314,7 @@ Result<Domain> drop_key(LmdbEnv& env, std::string_view name, std::string_view se
 
 Status remove_domain(LmdbEnv& env, std::string_view name) {
   SENDPOOL_ASSIGN_OR_RETURN(std::string normalized, normalize_domain(name));
-  return env.write([&](WriteTxn& txn) -> Status {
+  return change(env, [&](WriteTxn& txn) -> Status {
     SENDPOOL_TRY(require_domain(txn, normalized));
     SENDPOOL_ASSIGN_OR_RETURN(auto accounts, tables::accounts_of(txn, normalized));
     if (!accounts.empty())
@@ -317,7 +326,7 @@ Status remove_domain(LmdbEnv& env, std::string_view name) {
 
 Status link_domain(LmdbEnv& env, std::string_view domain, std::string_view username) {
   SENDPOOL_ASSIGN_OR_RETURN(std::string normalized, normalize_domain(domain));
-  return env.write([&](WriteTxn& txn) -> Status {
+  return change(env, [&](WriteTxn& txn) -> Status {
     SENDPOOL_TRY(require_domain(txn, normalized));
     SENDPOOL_ASSIGN_OR_RETURN(Account account, require_account(txn, username));
     SENDPOOL_ASSIGN_OR_RETURN(bool linked, tables::is_linked(txn, normalized, username));
@@ -332,7 +341,7 @@ Status link_domain(LmdbEnv& env, std::string_view domain, std::string_view usern
 
 Status unlink_domain(LmdbEnv& env, std::string_view domain, std::string_view username) {
   SENDPOOL_ASSIGN_OR_RETURN(std::string normalized, normalize_domain(domain));
-  return env.write([&](WriteTxn& txn) -> Status {
+  return change(env, [&](WriteTxn& txn) -> Status {
     SENDPOOL_ASSIGN_OR_RETURN(bool existed, tables::delete_link(txn, normalized, username));
     if (!existed)
       return not_found(fmt::format("domain {} is not linked to account {}", normalized, username));
@@ -351,7 +360,7 @@ Status add_pool(LmdbEnv& env, Pool pool) {
     if (!ip || ip->family != IpFamily::kIpv6) return invalid(fmt::format("{} is not an IPv6 address", pool.bind_ipv6));
   }
   SENDPOOL_ASSIGN_OR_RETURN(pool.helo, normalize_domain(pool.helo));
-  return env.write([&](WriteTxn& txn) -> Status {
+  return change(env, [&](WriteTxn& txn) -> Status {
     SENDPOOL_ASSIGN_OR_RETURN(auto existing, tables::get_pool(txn, pool.name));
     if (existing) return exists(fmt::format("pool {} already exists", pool.name));
     SENDPOOL_ASSIGN_OR_RETURN(auto pools, tables::list_pools(txn));
@@ -364,7 +373,7 @@ Status add_pool(LmdbEnv& env, Pool pool) {
 }
 
 Status remove_pool(LmdbEnv& env, std::string_view name) {
-  return env.write([&](WriteTxn& txn) -> Status {
+  return change(env, [&](WriteTxn& txn) -> Status {
     SENDPOOL_ASSIGN_OR_RETURN(auto pool, tables::get_pool(txn, name));
     if (!pool) return not_found(fmt::format("no pool named {}", name));
     SENDPOOL_ASSIGN_OR_RETURN(auto accounts, tables::list_accounts(txn));
@@ -396,7 +405,7 @@ Result<size_t> add_suppressions(LmdbEnv& env, std::optional<std::string> usernam
                                           entries[i].detail});
   }
   size_t added = 0;
-  SENDPOOL_TRY(env.write([&](WriteTxn& txn) -> Status {
+  SENDPOOL_TRY(change(env, [&](WriteTxn& txn) -> Status {
     added = 0;
     SENDPOOL_ASSIGN_OR_RETURN(SuppressionScope scope, resolve_scope(txn, username));
     for (const auto& e : normalized) {
@@ -412,7 +421,7 @@ Result<size_t> add_suppressions(LmdbEnv& env, std::optional<std::string> usernam
 Status remove_suppression(LmdbEnv& env, std::optional<std::string> username,
                           std::string_view address) {
   SENDPOOL_ASSIGN_OR_RETURN(std::string normalized, normalize_address(address));
-  return env.write([&](WriteTxn& txn) -> Status {
+  return change(env, [&](WriteTxn& txn) -> Status {
     SENDPOOL_ASSIGN_OR_RETURN(SuppressionScope scope, resolve_scope(txn, username));
     SENDPOOL_ASSIGN_OR_RETURN(bool existed, tables::delete_suppression(txn, scope, normalized));
     if (!existed)

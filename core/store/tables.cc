@@ -11,6 +11,7 @@ namespace {
 
 constexpr std::string_view kSchemaKey = "schema_version";
 constexpr std::string_view kNextAccountIdKey = "next_account_id";
+constexpr std::string_view kGenerationKey = "catalog_generation";
 // Day numbers are stored offset so negative days still sort before positive ones.
 constexpr int64_t kDayOffset = int64_t{1} << 31;
 
@@ -98,6 +99,17 @@ Result<std::optional<uint32_t>> schema_version(const ReadTxn& txn) {
 
 Status set_schema_version(WriteTxn& txn, uint32_t version) {
   return txn.put(Db::kMeta, kSchemaKey, RecordWriter(kRecordVersion).u64(version).bytes());
+}
+
+Result<uint64_t> catalog_generation(const ReadTxn& txn) {
+  SENDPOOL_ASSIGN_OR_RETURN(auto bytes, txn.get(Db::kMeta, kGenerationKey));
+  if (!bytes) return uint64_t{0};
+  return read_varint_record(*bytes, kGenerationKey);
+}
+
+Status bump_catalog_generation(WriteTxn& txn) {
+  SENDPOOL_ASSIGN_OR_RETURN(uint64_t g, catalog_generation(txn));
+  return txn.put(Db::kMeta, kGenerationKey, RecordWriter(kRecordVersion).u64(g + 1).bytes());
 }
 
 Result<AccountId> next_account_id(WriteTxn& txn) {

@@ -1,7 +1,7 @@
 // Typed access to the store's tables inside a transaction.
 //
 // Keys (values are the records of records.h):
-//   meta           "schema_version" -> varint; "next_account_id" -> varint
+//   meta           "schema_version", "next_account_id", "catalog_generation" -> varint
 //   customers      name -> Customer          plans     name -> Plan
 //   accounts       username -> Account       account_ids  be64(id) -> username
 //   domains        name -> Domain            pools     name -> Pool
@@ -28,6 +28,10 @@ inline constexpr uint32_t kSchemaVersion = 1;
 
 Result<std::optional<uint32_t>> schema_version(const ReadTxn& txn);
 Status set_schema_version(WriteTxn& txn, uint32_t version);
+// A counter bumped by every catalogue change (sendpoolctl), so long-running daemons can tell
+// cheaply when to rebuild what they derive from the catalogue (address-range index, keys).
+Result<uint64_t> catalog_generation(const ReadTxn& txn);
+Status bump_catalog_generation(WriteTxn& txn);
 // Hands out the next account id (ids start at 1; 0 is the platform-wide suppression scope).
 Result<AccountId> next_account_id(WriteTxn& txn);
 

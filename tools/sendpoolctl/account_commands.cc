@@ -148,12 +148,12 @@ int account_add(Context& ctx, const std::vector<std::string>& args) {
     spec.password_hash = *hash;
   }
   Account added;
-  Status s = ctx.change(
-      [&](LmdbEnv& env) -> Status {
-        SENDPOOL_ASSIGN_OR_RETURN(added, admin::add_account(env, spec, ctx.clock()));
-        return ok_status();
-      },
-      true);
+  // No `create`: an account needs an existing customer and plan, so a missing store can only
+  // be a wrong --store, which "no store at …" names.
+  Status s = ctx.change([&](LmdbEnv& env) -> Status {
+    SENDPOOL_ASSIGN_OR_RETURN(added, admin::add_account(env, spec, ctx.clock()));
+    return ok_status();
+  });
   if (!s) return ctx.fail(s.error());
   if (ctx.json())
     print_json(ctx.out(), Json{{"username", added.username}, {"id", added.id}});

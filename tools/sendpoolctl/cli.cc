@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <charconv>
 #include <ostream>
@@ -104,8 +105,25 @@ Status Context::read(const std::function<Status(const ReadTxn&)>& fn) {
 }
 
 Status Context::change(const std::function<Status(LmdbEnv&)>& fn, bool create) {
+  // A refused change must leave no trace, not even the store it would have created (else a
+  // mistyped --store becomes a stray empty store). Remember what existed before opening.
+  struct stat st;
+  const std::string data_file = config_.store + "/data.mdb", lock_file = config_.store + "/lock.mdb";
+  bool had_dir = true, had_data = true, had_lock = true;
+  if (create && !store_) {
+    had_dir = ::stat(config_.store.c_str(), &st) == 0;
+    had_data = ::stat(data_file.c_str(), &st) == 0;
+    had_lock = ::stat(lock_file.c_str(), &st) == 0;
+  }
   SENDPOOL_ASSIGN_OR_RETURN(LmdbEnv * env, store(create));
-  return fn(*env);
+  Status s = fn(*env);
+  if (!s && !had_data) {
+    store_.reset();  // closes the environment before its files go
+    ::unlink(data_file.c_str());
+    if (!had_lock) ::unlink(lock_file.c_str());
+    if (!had_dir) ::rmdir(config_.store.c_str());
+  }
+  return s;
 }
 
 int Context::fail(const Error& error) {

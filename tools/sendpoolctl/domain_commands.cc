@@ -4,6 +4,7 @@
 #include "core/base/civil_time.h"
 #include "core/crypto/dkim_keygen.h"
 #include "core/crypto/dkim_record.h"
+#include "core/proto/domain_name.h"
 #include "core/store/admin.h"
 #include "core/store/tables.h"
 #include "tools/sendpoolctl/cli.h"
@@ -61,7 +62,10 @@ void print_dns(std::ostream& os, const Domain& d) {
 }
 
 Result<std::pair<Domain, std::vector<std::string>>> read_domain(Context& ctx,
-                                                                const std::string& name) {
+                                                                const std::string& text) {
+  // Stored names are normalised; look up the same form the changing commands use, so
+  // `domain show Example.COM` finds what `domain add Example.COM` stored.
+  SENDPOOL_ASSIGN_OR_RETURN(std::string name, normalize_domain(text));
   std::optional<Domain> domain;
   std::vector<std::string> accounts;
   SENDPOOL_TRY(ctx.read([&](const ReadTxn& txn) -> Status {

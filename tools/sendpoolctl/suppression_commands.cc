@@ -143,8 +143,11 @@ int suppression_import(Context& ctx, const std::vector<std::string>& args) {
   std::string line;
   for (size_t n = 1; std::getline(in, line); ++n) {
     if (!line.empty() && line.back() == '\r') line.pop_back();
-    if (line.empty() || (n == 1 && line.rfind("address", 0) == 0)) continue;
+    if (line.empty()) continue;
     auto fields = parse_csv_line(line);
+    // The header's first field is exactly "address" (no '@': never a real address); a
+    // prefix test would also skip a first line such as "address-book@example.com".
+    if (n == 1 && fields && (*fields)[0] == "address") continue;
     std::string problem;
     if (!fields) {
       problem = fields.error().message;

@@ -3,7 +3,6 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
-
 #include <string>
 #include <vector>
 
@@ -14,8 +13,12 @@ namespace {
 
 using namespace std::chrono;
 
-Date d(const char* text) { return parse_date(text).value(); }
-TimePoint ts(const char* text) { return parse_timestamp(text).value(); }
+Date d(const char* text) {
+  return parse_date(text).value();
+}
+TimePoint ts(const char* text) {
+  return parse_timestamp(text).value();
+}
 
 std::string show(const BillingPeriod& p) {
   return "[" + format_date(p.start) + ", " + format_date(p.end) + ")";
@@ -126,10 +129,9 @@ TEST(BillingTest, PeriodRollsOverTheYearFromDecemberToJanuary) {
 }
 
 TEST(BillingTest, EveryDayOfThreeYearsLiesInItsPeriodAndPeriodsAreContiguous) {
-  const std::vector<const char*> anchors = {"2026-01-01", "2026-01-15", "2026-01-28",
-                                            "2026-01-29", "2026-01-30", "2026-01-31",
-                                            "2026-02-28", "2028-02-29", "2026-12-31",
-                                            "2027-08-31", "2026-04-30"};
+  const std::vector<const char*> anchors = {"2026-01-01", "2026-01-15", "2026-01-28", "2026-01-29",
+                                            "2026-01-30", "2026-01-31", "2026-02-28", "2028-02-29",
+                                            "2026-12-31", "2027-08-31", "2026-04-30"};
   for (const char* anchor_text : anchors) {
     const Date anchor = d(anchor_text);
     const unsigned anchor_dom = static_cast<unsigned>(year_month_day{anchor}.day());
@@ -211,12 +213,12 @@ TEST(BillingTest, TopUpAddsMessagesAndNeverMovesTheExpiryEarlier) {
       {"long package keeps its later expiry", 100, "2026-12-31", 50, 30, "2026-02-15", 150,
        "2026-12-31"},
       {"equal expiry unchanged", 10, "2026-03-17", 5, 30, "2026-02-15", 15, "2026-03-17"},
-      {"top-up on the last usable day keeps the messages", 10, "2026-02-16", 5, 30,
-       "2026-02-15", 15, "2026-03-17"},
-      {"top-up on the expiry day drops lapsed messages", 10, "2026-02-15", 5, 30, "2026-02-15",
-       5, "2026-03-17"},
-      {"top-up long after expiry drops lapsed messages", 999, "2025-01-01", 100, 365,
-       "2026-02-15", 100, "2027-02-15"},
+      {"top-up on the last usable day keeps the messages", 10, "2026-02-16", 5, 30, "2026-02-15",
+       15, "2026-03-17"},
+      {"top-up on the expiry day drops lapsed messages", 10, "2026-02-15", 5, 30, "2026-02-15", 5,
+       "2026-03-17"},
+      {"top-up long after expiry drops lapsed messages", 999, "2025-01-01", 100, 365, "2026-02-15",
+       100, "2027-02-15"},
       {"empty package", 0, "2026-03-01", 20, 10, "2026-02-01", 20, "2026-03-01"},
   };
   for (const auto& c : cases) {
@@ -282,8 +284,8 @@ TEST(BillingTest, PrepaidAvailabilityIsTheRemainingPackageIgnoringChargedCount) 
   };
   const TimePoint now = ts("2026-05-15T12:00:00Z");
   for (const auto& c : cases) {
-    Availability a = available_messages(plan, prepaid_account(c.remaining, c.expires),
-                                        c.charged, now);
+    Availability a =
+        available_messages(plan, prepaid_account(c.remaining, c.expires), c.charged, now);
     EXPECT_EQ(a.available, c.available) << c.why;
     EXPECT_EQ(a.exhaustion, c.exhaustion) << c.why;
     EXPECT_EQ(a.expires, c.expires) << c.why;

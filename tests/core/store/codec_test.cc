@@ -17,7 +17,8 @@ constexpr int64_t kI64Max = std::numeric_limits<int64_t>::max();
 
 std::string bytes(std::initializer_list<int> list) {
   std::string out;
-  for (int b : list) out.push_back(static_cast<char>(b));
+  for (int b : list)
+    out.push_back(static_cast<char>(b));
   return out;
 }
 
@@ -55,8 +56,16 @@ TEST(CodecTest, SignedIntegersRoundTripThroughZigZagWithSmallMagnitudesShort) {
     size_t encoded_size;
   };
   const std::vector<Case> cases = {
-      {0, 1},        {-1, 1},       {1, 1},         {-64, 1},      {63, 1},     {-65, 2},
-      {64, 2},       {kI64Min, 10}, {kI64Max, 10},  {kI64Min + 1, 10},
+      {0, 1},
+      {-1, 1},
+      {1, 1},
+      {-64, 1},
+      {63, 1},
+      {-65, 2},
+      {64, 2},
+      {kI64Min, 10},
+      {kI64Max, 10},
+      {kI64Min + 1, 10},
       {-1234567890123, 6},
   };
   for (const auto& c : cases) {
@@ -188,11 +197,11 @@ TEST(CodecTest, ReaderRejectsMalformedVarints) {
   };
   const std::vector<Case> cases = {
       {"continuation at the end", bytes({0x80})},
-      {"ten continuation bytes", bytes({0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80,
-                                        0x80, 0x00})},
+      {"ten continuation bytes",
+       bytes({0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x00})},
       {"eleven bytes", bytes({0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x81, 0x00})},
-      {"tenth byte overflows 64 bits", bytes({0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
-                                              0xff, 0x02})},
+      {"tenth byte overflows 64 bits",
+       bytes({0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x02})},
       {"tenth byte 0x7f", bytes({0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x7f})},
   };
   for (const auto& c : cases) {

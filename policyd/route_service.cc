@@ -1,0 +1,58 @@
+#include "policyd/route_service.h"
+
+#include <fmt/format.h>
+
+#include "core/proto/return_path.h"
+#include "core/store/tables.h"
+
+namespace sendpool::policyd {
+
+Result<Route> route_for_account(const ReadTxn& txn, const Account& account,
+                                const Config::Policyd& defaults) {
+  Route route;
+  std::optional<Pool> pool;
+  if (!account.pool.empty()) {
+    SENDPOOL_ASSIGN_OR_RETURN(pool, tables::get_pool(txn, account.pool));
+  }
+  if (!pool) {
+    const std::string& fallback = account.type == AccountType::kTransactional
+                                      ? defaults.default_transactional_pool
+                                      : defaults.default_promotional_pool;
+    if (fallback.empty()) return route;
+    SENDPOOL_ASSIGN_OR_RETURN(pool, tables::get_pool(txn, fallback));
+    if (!pool) return route;
+    route.default_pool = true;
+  }
+  route.pool = pool->name;
+  route.transport = pool->transport + ":" + pool->nexthop;
+  return route;
+}
+
+RouteService::RouteService(LmdbEnv& env, const Config& config, std::string secret,
+                           const Logger& log)
+    : env_(env), config_(config), secret_(std::move(secret)), log_(log) {}
+
+std::string RouteService::lookup(std::string_view payload) {
+  auto request = parse_socketmap_request(payload);
+  if (!request) return socketmap_perm(request.error().message);
+  if (request->name != kRouteTableName)
+    return socketmap_perm(fmt::format("unknown table {}; sendpool serves \"{}\"",
+                                      sanitize(request->name, 64), kRouteTableName));
+  auto token = decode_return_path(request->key, config_.platform.return_path_domain, secret_);
+  if (!token || token->kind != TokenKind::kBounce) return socketmap_notfound();
+  std::string answer = socketmap_notfound();
+  Status s = env_.read([&](const ReadTxn& txn) -> Status {
+    SENDPOOL_ASSIGN_OR_RETURN(auto account, tables::get_account_by_id(txn, token->account));
+    if (!account) return ok_status();
+    SENDPOOL_ASSIGN_OR_RETURN(Route route, route_for_account(txn, *account, config_.policyd));
+    if (!route.transport.empty()) answer = socketmap_ok(route.transport);
+    return ok_status();
+  });
+  if (!s) {
+    log_.error("route: {}: {}", sanitize(request->key), s.error().message);
+    return socketmap_temp("sendpool store unavailable");
+  }
+  return answer;
+}
+
+}  // namespace sendpool::policyd
