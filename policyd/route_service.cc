@@ -7,27 +7,6 @@
 
 namespace sendpool::policyd {
 
-Result<Route> route_for_account(const ReadTxn& txn, const Account& account,
-                                const Config::Policyd& defaults) {
-  Route route;
-  std::optional<Pool> pool;
-  if (!account.pool.empty()) {
-    SENDPOOL_ASSIGN_OR_RETURN(pool, tables::get_pool(txn, account.pool));
-  }
-  if (!pool) {
-    const std::string& fallback = account.type == AccountType::kTransactional
-                                      ? defaults.default_transactional_pool
-                                      : defaults.default_promotional_pool;
-    if (fallback.empty()) return route;
-    SENDPOOL_ASSIGN_OR_RETURN(pool, tables::get_pool(txn, fallback));
-    if (!pool) return route;
-    route.default_pool = true;
-  }
-  route.pool = pool->name;
-  route.transport = pool->transport + ":" + pool->nexthop;
-  return route;
-}
-
 RouteService::RouteService(LmdbEnv& env, const Config& config, std::string secret,
                            const Logger& log)
     : env_(env), config_(config), secret_(std::move(secret)), log_(log) {}
@@ -44,7 +23,7 @@ std::string RouteService::lookup(std::string_view payload) {
   Status s = env_.read([&](const ReadTxn& txn) -> Status {
     SENDPOOL_ASSIGN_OR_RETURN(auto account, tables::get_account_by_id(txn, token->account));
     if (!account) return ok_status();
-    SENDPOOL_ASSIGN_OR_RETURN(Route route, route_for_account(txn, *account, config_.policyd));
+    SENDPOOL_ASSIGN_OR_RETURN(Route route, route_for_account(txn, *account, DefaultPools{config_.policyd.default_transactional_pool, config_.policyd.default_promotional_pool}));
     if (!route.transport.empty()) answer = socketmap_ok(route.transport);
     return ok_status();
   });

@@ -16,21 +16,11 @@
 #include "core/model/entities.h"
 #include "core/proto/socketmap.h"
 #include "core/store/lmdb_env.h"
+#include "core/store/routing.h"
 
 namespace sendpool::policyd {
 
 inline constexpr std::string_view kRouteTableName = "route";
-
-// Where an account's mail leaves from, and why (shared with `sendpoolctl route show`).
-struct Route {
-  std::string pool;       // empty: no pool at all
-  std::string transport;  // the socketmap answer, e.g. "pool_tx:" ; empty when NOTFOUND
-  bool default_pool = false;
-};
-
-// The route of `account` given its pool assignment and the configured defaults.
-Result<Route> route_for_account(const ReadTxn& txn, const Account& account,
-                                const Config::Policyd& defaults);
 
 class RouteService {
  public:

@@ -68,6 +68,11 @@ bool is_valid_tag(std::string_view tag) {
   return tag.find_first_not_of(kBase32) == std::string_view::npos;
 }
 
+Result<std::string> new_message_tag() {
+  SENDPOOL_ASSIGN_OR_RETURN(std::string bytes, random_bytes(5));
+  return base32_lower(bytes);
+}
+
 std::string encode_return_path(const ReturnPathToken& token, std::string_view domain,
                                std::string_view secret) {
   std::string signed_text = signed_part(token);

@@ -48,6 +48,10 @@ std::optional<ReturnPathToken> decode_return_path(std::string_view address,
 
 bool is_valid_tag(std::string_view tag);
 
+// A fresh random message tag (8 base32 characters, 40 bits). The one function here that is not
+// pure: it reads the system's random source.
+Result<std::string> new_message_tag();
+
 // Lower-case RFC 4648 base32 without padding (used for tags and MACs).
 std::string base32_lower(std::string_view bytes);
 

@@ -16,7 +16,7 @@ namespace {
 std::vector<Command> all_commands() {
   std::vector<Command> all;
   for (auto group : {customer_commands, plan_commands, account_commands, domain_commands,
-                     pool_commands, suppression_commands, stats_commands}) {
+                     pool_commands, suppression_commands, stats_commands, route_commands}) {
     auto commands = group();
     all.insert(all.end(), commands.begin(), commands.end());
   }
