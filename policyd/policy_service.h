@@ -22,7 +22,7 @@
 #include "core/model/rate_window.h"
 #include "core/proto/policy_protocol.h"
 #include "core/store/lmdb_env.h"
-#include "policyd/account_directory.h"
+#include "core/store/account_directory.h"
 #include "policyd/charge_writer.h"
 
 namespace sendpool::policyd {

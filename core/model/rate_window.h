@@ -35,6 +35,9 @@ class HourlyWindow {
   // Drops accounts with nothing in the window (bounded memory for idle accounts).
   void prune(TimePoint now);
 
+  // Accounts currently tracked (for tests and statistics).
+  size_t account_count() const { return accounts_.size(); }
+
  private:
   struct Buckets {
     std::array<int64_t, kBuckets> minute{};  // the minute number each bucket holds

@@ -27,6 +27,14 @@ Result<T> finish(const RecordReader& r, T value, const char* what, bool fields_o
 
 bool in_range(uint64_t v, uint64_t max) { return v <= max; }
 
+// Reads a varint into a 32-bit field. A larger value marks the record damaged (`fits` turns
+// false) rather than being silently truncated into a different limit.
+uint32_t read_u32(RecordReader& r, bool& fits) {
+  uint64_t v = r.u64();
+  if (v > UINT32_MAX) fits = false;
+  return static_cast<uint32_t>(v);
+}
+
 }  // namespace
 
 std::string encode(const Customer& v) {
@@ -37,9 +45,10 @@ Result<Customer> decode_customer(std::string_view bytes) {
   RecordReader r(bytes);
   Customer v;
   v.name = r.str();
-  v.max_accounts = static_cast<uint32_t>(r.u64());
+  bool fits = true;
+  v.max_accounts = read_u32(r, fits);
   v.created = time_from(r.i64());
-  return finish(r, std::move(v), "customer");
+  return finish(r, std::move(v), "customer", fits);
 }
 
 std::string encode(const Plan& v) {
@@ -61,11 +70,12 @@ Result<Plan> decode_plan(std::string_view bytes) {
   uint64_t kind = r.u64();
   v.kind = static_cast<PlanKind>(kind);
   v.messages = r.u64();
-  v.hourly_limit = static_cast<uint32_t>(r.u64());
-  v.max_recipients = static_cast<uint32_t>(r.u64());
+  bool fits = true;
+  v.hourly_limit = read_u32(r, fits);
+  v.max_recipients = read_u32(r, fits);
   v.max_size = r.u64();
-  v.valid_days = static_cast<uint32_t>(r.u64());
-  return finish(r, std::move(v), "plan", in_range(kind, 2));
+  v.valid_days = read_u32(r, fits);
+  return finish(r, std::move(v), "plan", fits && in_range(kind, 2));
 }
 
 std::string encode(const Account& v) {
@@ -98,7 +108,8 @@ Result<Account> decode_account(std::string_view bytes) {
   bool count_ok = n_ips <= bytes.size();
   for (uint64_t i = 0; i < n_ips && r.ok() && count_ok; ++i) v.allowed_ips.push_back(IpRange{r.str()});
   v.bounce_address = r.str();
-  v.max_domains = static_cast<uint32_t>(r.u64());
+  bool fits = true;
+  v.max_domains = read_u32(r, fits);
   v.start = date_from(r.i64());
   v.prepaid_remaining = r.u64();
   bool has_expiry = r.boolean();
@@ -106,7 +117,8 @@ Result<Account> decode_account(std::string_view bytes) {
   if (has_expiry) v.prepaid_expires = date_from(expires);
   v.pool = r.str();
   v.created = time_from(r.i64());
-  return finish(r, std::move(v), "account", count_ok && in_range(type, 1) && in_range(status, 3));
+  return finish(r, std::move(v), "account",
+                fits && count_ok && in_range(type, 1) && in_range(status, 3));
 }
 
 std::string encode(const Domain& v) {
@@ -160,13 +172,14 @@ Result<Pool> decode_pool(std::string_view bytes) {
   v.name = r.str();
   uint64_t category = r.u64();
   v.category = static_cast<AccountType>(category);
-  v.min_score = static_cast<uint32_t>(r.u64());
+  bool fits = true;
+  v.min_score = read_u32(r, fits);
   v.transport = r.str();
   v.bind_ipv4 = r.str();
   v.bind_ipv6 = r.str();
   v.helo = r.str();
   v.nexthop = r.str();
-  return finish(r, std::move(v), "pool", in_range(category, 1));
+  return finish(r, std::move(v), "pool", fits && in_range(category, 1));
 }
 
 std::string encode(const SuppressionEntry& v) {

@@ -94,6 +94,9 @@ Result<std::optional<uint32_t>> schema_version(const ReadTxn& txn) {
   SENDPOOL_ASSIGN_OR_RETURN(auto bytes, txn.get(Db::kMeta, kSchemaKey));
   if (!bytes) return std::optional<uint32_t>();
   SENDPOOL_ASSIGN_OR_RETURN(uint64_t v, read_varint_record(*bytes, kSchemaKey));
+  // Truncating would turn an impossible version into a small one that passes the check.
+  if (v > UINT32_MAX)
+    return make_error(ErrorCode::kCorrupt, fmt::format("meta record {} is damaged", kSchemaKey));
   return std::optional<uint32_t>(static_cast<uint32_t>(v));
 }
 

@@ -380,6 +380,68 @@ TEST(RecordsTest, OutOfRangeEnumeratorsAreCorrupt) {
   EXPECT_TRUE(decode_suppression(reason(3)).has_value());
 }
 
+TEST(RecordsTest, ThirtyTwoBitFieldsBeyondTheirRangeAreCorruptNotTruncated) {
+  // Writes each record by hand with one 32-bit field set to 2^32 + 5, which truncation would
+  // read as 5.
+  const uint64_t too_big = (uint64_t{1} << 32) + 5;
+  const Plan p = sample_plan();
+  const Account a = sample_account();
+  const Pool o = sample_pool();
+  auto plan_with = [&](int field) {
+    RecordWriter w(kRecordVersion);
+    w.str(p.name).u64(static_cast<uint64_t>(p.kind)).u64(p.messages);
+    w.u64(field == 0 ? too_big : p.hourly_limit).u64(field == 1 ? too_big : p.max_recipients);
+    w.u64(p.max_size).u64(field == 2 ? too_big : p.valid_days);
+    return w.take();
+  };
+  auto account_with_max_domains = [&](uint64_t max_domains) {
+    RecordWriter w(kRecordVersion);
+    w.u64(a.id).str(a.username).str(a.password_hash).str(a.customer).str(a.plan);
+    w.u64(static_cast<uint64_t>(a.type)).u64(static_cast<uint64_t>(a.status)).str(a.status_reason);
+    w.u64(0).str(a.bounce_address).u64(max_domains).i64(0).u64(0).boolean(false).i64(0);
+    w.str(a.pool).i64(0);
+    return w.take();
+  };
+  auto pool_with_min_score = [&](uint64_t min_score) {
+    return RecordWriter(kRecordVersion)
+        .str(o.name)
+        .u64(static_cast<uint64_t>(o.category))
+        .u64(min_score)
+        .str(o.transport)
+        .str(o.bind_ipv4)
+        .str(o.bind_ipv6)
+        .str(o.helo)
+        .str(o.nexthop)
+        .take();
+  };
+  struct Case {
+    const char* name;
+    std::string bytes;
+    std::function<Status(std::string_view)> decode;
+  };
+  const std::vector<Case> cases = {
+      {"customer max_accounts", RecordWriter(kRecordVersion).str("acme").u64(too_big).i64(0).take(),
+       erase(decode_customer)},
+      {"plan hourly_limit", plan_with(0), erase(decode_plan)},
+      {"plan max_recipients", plan_with(1), erase(decode_plan)},
+      {"plan valid_days", plan_with(2), erase(decode_plan)},
+      {"account max_domains", account_with_max_domains(too_big), erase(decode_account)},
+      {"pool min_score", pool_with_min_score(too_big), erase(decode_pool)},
+  };
+  for (const auto& c : cases) {
+    Status s = c.decode(c.bytes);
+    ASSERT_FALSE(s.has_value()) << c.name;
+    EXPECT_EQ(s.error().code, ErrorCode::kCorrupt) << c.name;
+  }
+  // The hand-written layouts are right: at the 32-bit maximum they decode.
+  EXPECT_TRUE(decode_plan(plan_with(3)).has_value());
+  EXPECT_TRUE(decode_account(account_with_max_domains(UINT32_MAX)).has_value());
+  EXPECT_TRUE(decode_pool(pool_with_min_score(UINT32_MAX)).has_value());
+  EXPECT_TRUE(
+      decode_customer(RecordWriter(kRecordVersion).str("acme").u64(UINT32_MAX).i64(0).take())
+          .has_value());
+}
+
 TEST(RecordsTest, ListCountsBeyondTheInputAreCorruptWithoutAllocatingThem) {
   // An account whose allowed-IP count claims 2^62 entries.
   Account a = sample_account();

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "core/store/codec.h"
 #include "core/store/lmdb_env.h"
 #include "core/store/tables.h"
 #include "tests/core/store/store_test_util.h"
@@ -140,6 +141,21 @@ TEST(StoreTest, ADamagedSchemaRecordIsCorrupt) {
     ASSERT_TRUE(env.has_value());
     ASSERT_TRUE(
         (*env)->write([](WriteTxn& txn) { return txn.put(Db::kMeta, "schema_version", "\x01"); }));
+  }
+  auto env = open_store(store_options(dir.sub("store"), false));
+  ASSERT_FALSE(env.has_value());
+  EXPECT_EQ(env.error().code, ErrorCode::kCorrupt);
+}
+
+TEST(StoreTest, ASchemaVersionBeyondThirtyTwoBitsIsCorruptNotTruncated) {
+  TempDir dir;
+  {
+    auto env = open_store(store_options(dir.sub("store")));
+    ASSERT_TRUE(env.has_value());
+    // 2^32 + 1 would read as version 1 if truncated.
+    std::string huge = RecordWriter(1).u64((uint64_t{1} << 32) + 1).take();
+    ASSERT_TRUE(
+        (*env)->write([&](WriteTxn& txn) { return txn.put(Db::kMeta, "schema_version", huge); }));
   }
   auto env = open_store(store_options(dir.sub("store"), false));
   ASSERT_FALSE(env.has_value());

@@ -3,9 +3,11 @@
 // By username it is one store lookup. By client address (sending without SMTP AUTH) it uses
 // an index of every account's allowed CIDRs, rebuilt only when the catalogue generation in the
 // store changes (sendpoolctl bumps it on every change), so the common path costs one read.
-// Thread-safety: event loop thread only.
+// Thread-safety: any thread (the address index is guarded by a mutex; the milter calls it
+// from libmilter's worker threads).
 #pragma once
 
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -15,7 +17,7 @@
 #include "core/proto/cidr.h"
 #include "core/store/lmdb_env.h"
 
-namespace sendpool::policyd {
+namespace sendpool {
 
 class AccountDirectory {
  public:
@@ -29,8 +31,9 @@ class AccountDirectory {
  private:
   Status refresh(const ReadTxn& txn);
 
+  std::mutex mutex_;
   std::optional<uint64_t> generation_;
   std::vector<std::pair<Cidr, std::string>> ranges_;  // CIDR -> username
 };
 
-}  // namespace sendpool::policyd
+}  // namespace sendpool

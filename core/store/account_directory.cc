@@ -1,8 +1,8 @@
-#include "policyd/account_directory.h"
+#include "core/store/account_directory.h"
 
 #include "core/store/tables.h"
 
-namespace sendpool::policyd {
+namespace sendpool {
 
 Result<std::optional<Account>> AccountDirectory::by_username(const ReadTxn& txn,
                                                              std::string_view username) {
@@ -14,10 +14,18 @@ Result<std::optional<Account>> AccountDirectory::by_client_address(
     const ReadTxn& txn, std::string_view client_address) {
   auto ip = parse_ip(client_address);
   if (!ip) return std::optional<Account>();
-  SENDPOOL_TRY(refresh(txn));
-  for (const auto& [cidr, username] : ranges_)
-    if (cidr.contains(*ip)) return tables::get_account(txn, username);
-  return std::optional<Account>();
+  std::string found;
+  {
+    std::lock_guard lock(mutex_);
+    SENDPOOL_TRY(refresh(txn));
+    for (const auto& [cidr, username] : ranges_)
+      if (cidr.contains(*ip)) {
+        found = username;
+        break;
+      }
+  }
+  if (found.empty()) return std::optional<Account>();
+  return tables::get_account(txn, found);
 }
 
 Status AccountDirectory::refresh(const ReadTxn& txn) {
@@ -32,4 +40,4 @@ Status AccountDirectory::refresh(const ReadTxn& txn) {
   return ok_status();
 }
 
-}  // namespace sendpool::policyd
+}  // namespace sendpool
