@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "core/base/civil_time.h"
+#include "core/crypto/dkim_record.h"
 #include "core/model/billing.h"
 #include "core/model/rules.h"
 #include "core/proto/address.h"
@@ -63,11 +64,16 @@ Result<CustomerAccounts> count_accounts(const ReadTxn& txn, std::string_view cus
   return out;
 }
 
+// Free text an operator or a report attaches (suppression detail, status reason).
+constexpr size_t kMaxDetailLength = 1000;
+
 // Validates new keys against a domain's existing selectors and among themselves.
 Status check_new_keys(const Domain& domain, const std::vector<DkimKey>& keys) {
   if (keys.empty()) return invalid("a domain needs at least one DKIM key");
   for (size_t i = 0; i < keys.size(); ++i) {
     const auto& k = keys[i];
+    if (!is_valid_selector(k.selector))
+      return invalid(fmt::format("\"{}\" is not a valid DKIM selector", k.selector));
     bool clash = std::any_of(domain.keys.begin(), domain.keys.end(),
                              [&](const DkimKey& old) { return old.selector == k.selector; }) ||
                  std::any_of(keys.begin(), keys.begin() + static_cast<long>(i),
@@ -182,6 +188,8 @@ Result<Account> update_account(LmdbEnv& env, std::string_view username,
   }
   if (changes.max_domains && *changes.max_domains == 0)
     return invalid("an account needs room for at least one domain");
+  if (changes.status_reason.size() > kMaxDetailLength)
+    return invalid(fmt::format("a status reason is at most {} characters", kMaxDetailLength));
 
   Account account;
   SENDPOOL_TRY(change(env, [&](WriteTxn& txn) -> Status {
@@ -396,6 +404,8 @@ Result<size_t> add_suppressions(LmdbEnv& env, std::optional<std::string> usernam
   std::vector<SuppressionEntry> normalized;
   normalized.reserve(entries.size());
   for (size_t i = 0; i < entries.size(); ++i) {
+    if (entries[i].detail.size() > kMaxDetailLength)
+      return invalid(fmt::format("entry {}: a detail is at most {} characters", i + 1, kMaxDetailLength));
     auto address = normalize_address(entries[i].address);
     if (!address)
       return invalid(entries.size() == 1

@@ -115,17 +115,17 @@ TEST(SendingLimitsTest, OnlyEnabledAccountsMaySendAndRefusalsNameTheStatus) {
 }
 
 struct RecipientCase {
-  const char* rule;
-  Plan plan;
-  Availability availability;
+  const char* rule = "";
+  Plan plan{};
+  Availability availability{};
   uint64_t reserved_open = 0;
   uint32_t reserved_in_message = 0;
   bool message_counted = false;
   uint64_t messages_last_hour = 0;
-  std::optional<TimePoint> hourly_free_at;
+  std::optional<TimePoint> hourly_free_at{};
   uint64_t declared_size = 0;
-  std::string code;  // "" = accepted
-  std::vector<std::string> mentions;
+  std::string code{};  // "" = accepted
+  std::vector<std::string> mentions{};
 };
 
 void expect_recipient_cases(const std::vector<RecipientCase>& cases) {

@@ -176,6 +176,28 @@ TEST_F(AdminTest, AddCustomerStoresItWithTheClockTime) {
   EXPECT_EQ(got->created, clock_.now());
 }
 
+TEST_F(AdminTest, AddPlanStoresItAsGivenAndRefusesAnInvalidOne) {
+  Plan gold = plan("gold", PlanKind::kPrepaid, 5000);
+  gold.hourly_limit = 100;
+  gold.max_recipients = 50;
+  gold.max_size = 1 << 20;
+  gold.valid_days = 90;
+  ASSERT_OK(admin::add_plan(*env_, gold));
+  std::optional<Plan> got;
+  ASSERT_OK(env_->read([&](const ReadTxn& txn) -> Status {
+    SENDPOOL_ASSIGN_OR_RETURN(got, tables::get_plan(txn, "gold"));
+    return ok_status();
+  }));
+  ASSERT_TRUE(got.has_value());
+  EXPECT_EQ(encode(*got), encode(gold));
+
+  StoreDump before = dump_store(*env_);
+  Status none = admin::add_plan(*env_, plan("empty", PlanKind::kMonthly, 0));
+  ASSERT_FALSE(none.has_value());
+  EXPECT_EQ(none.error().code, ErrorCode::kInvalidArgument);
+  EXPECT_EQ(dump_store(*env_), before);
+}
+
 TEST_F(AdminTest, AddAccountHandsOutIdsAndStartsToday) {
   seed();
   auto app1 = get_account("app1"), app2 = get_account("app2"), solo1 = get_account("solo1");

@@ -78,6 +78,8 @@ class Chain:
                 errors.append(e)
         if self._own_workdir and self.workdir and not self.keep and not errors:
             shutil.rmtree(self.workdir, ignore_errors=True)
+        elif self.workdir and os.path.isdir(self.workdir):
+            sys.stderr.write(f"sendpool_harness: kept {self.workdir}\n")
         if errors:
             raise errors[0]
 
@@ -123,7 +125,10 @@ class ChainTestCase(unittest.TestCase):
     def setUpClass(cls):
         if not cls.build_dir:
             raise unittest.SkipTest("no --build-dir given")
-        chain = Chain(cls.build_dir, setup=cls.setup_chain, **cls.chain_options)
+        options = dict(cls.chain_options)
+        if os.environ.get("SENDPOOL_HARNESS_KEEP"):
+            options["keep"] = True  # processes still stop; the temp dir stays for a look
+        chain = Chain(cls.build_dir, setup=cls.setup_chain, **options)
         cls.addClassCleanup(chain.stop)  # also runs when start() fails half-way
         cls.chain = chain.start()
 

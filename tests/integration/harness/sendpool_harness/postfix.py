@@ -84,9 +84,6 @@ scache    unix  -       -       n       -       1       scache
 postlog   unix-dgram n  -       n       -       1       postlogd
 """
 
-QUEUE_ID = re.compile(r"postfix/\S+\[\d+\]: ([0-9A-F]{6,}|[0-9B-DF-HJ-NP-TV-Zb-df-hj-np-tv-z]{12,}):")
-
-
 class PrivatePostfix:
     """A Postfix instance of its own under `workdir/postfix`, smtpd on 127.0.0.1:<port>.
 
@@ -118,9 +115,11 @@ class PrivatePostfix:
         self._running = False
         for d in (self.config_dir, self.queue_dir, self.data_dir, os.path.dirname(self.postqueue_bin)):
             os.makedirs(d, exist_ok=True)
-        # Postfix daemons run as `postfix` and must reach the queue directory.
+        # Postfix daemons run as `postfix`: they must reach the queue directory and own
+        # the data directory (master.lock, caches).
         for d in (workdir, self.dir):
             os.chmod(d, 0o755)
+        util.run(["chown", "postfix:", self.data_dir])
         if pools_master_cf is None:
             pools_master_cf = sendpool.postfix_config()["master_cf"]
         self.pools_master_cf = pools_master_cf
@@ -249,6 +248,7 @@ class PrivatePostfix:
             return self
         # Creates the queue directories with their owners and modes, and checks the config.
         self._postfix("check")
+        util.become_subreaper()  # see util.become_subreaper
         self._running = True  # from here on stop() has something to do
         self._postfix("start")
         self.master_pid = util.wait_until(
@@ -284,6 +284,8 @@ class PrivatePostfix:
         for pid in left:
             util.signal_pid(pid, signal.SIGKILL)
         left = util.wait_pids_gone(left, 5)
+        if self.master_pid:
+            util.reap_session(self.master_pid)  # the master called setsid()
         if left:
             raise util.HarnessError(f"Postfix processes {left} survived SIGKILL")
         if util.port_open(self.port):
@@ -315,6 +317,10 @@ class PrivatePostfix:
         """Waits until at least `count` maillog lines match `pattern`; returns them."""
         return util.wait_until(lambda: (lambda l: l if len(l) >= count else None)(self.log_lines(pattern)),
                                timeout, f"{count} maillog line(s) matching {pattern!r}")
+
+    def log_for_queue_id(self, queue_id):
+        """The maillog lines about one queue ID (smtpd, cleanup, qmgr, smtp, ...)."""
+        return [l for l in self.log_lines() if f" {queue_id}: " in l]
 
     def postqueue(self, *args):
         """`postqueue -c DIR ARGS...` (the non-set-gid copy); its stdout."""

@@ -94,6 +94,42 @@ def children_of(pid):
     return out
 
 
+def _stat_fields(pid):
+    """Fields of /proc/PID/stat after the command name: [state, ppid, pgrp, session, ...]."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            stat = f.read()
+    except OSError:
+        return None
+    return stat[stat.rfind(b")") + 2:].split()
+
+
+def become_subreaper():
+    """Makes this process the reaper of its orphaned descendants (Linux prctl).
+
+    `postfix start` daemonizes the master; when `postfix stop` ends it, the master's last
+    children are re-parented. In a container whose PID 1 never reaps, they would stay
+    zombies for good; as a subreaper we get them and reap them (reap_session)."""
+    import ctypes
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        return libc.prctl(36, 1, 0, 0, 0) == 0  # PR_SET_CHILD_SUBREAPER
+    except (OSError, AttributeError):
+        return False
+
+
+def reap_session(session):
+    """Reaps our zombie children that belonged to `session` (a daemon's setsid() id).
+    Only those: subprocess.Popen children of other fixtures are left to their owners."""
+    for pid in children_of(os.getpid()):
+        fields = _stat_fields(pid)
+        if fields and fields[0] == b"Z" and int(fields[3]) == session:
+            try:
+                os.waitpid(pid, os.WNOHANG)
+            except ChildProcessError:
+                pass
+
+
 def signal_pid(pid, sig):
     try:
         os.kill(pid, sig)
