@@ -4,6 +4,11 @@
 #include "core/store/tables.h"
 
 namespace sendpool::milter {
+namespace {
+
+constexpr uint64_t kNoGeneration = ~uint64_t{0};
+
+}  // namespace
 
 Result<std::optional<Account>> StoreCatalog::account_by_username(std::string_view username) {
   std::optional<Account> out;
@@ -53,6 +58,7 @@ Result<bool> StoreCatalog::suppressed(const Account& account, std::string_view a
 
 Result<std::vector<SigningKey>> StoreCatalog::signing_keys(std::string_view domain) {
   uint64_t generation = 0;
+  std::optional<std::vector<SigningKey>> cached;
   std::optional<Domain> record;
   SENDPOOL_TRY(env_.read([&](const ReadTxn& txn) -> Status {
     SENDPOOL_ASSIGN_OR_RETURN(generation, tables::catalog_generation(txn));
@@ -60,25 +66,30 @@ Result<std::vector<SigningKey>> StoreCatalog::signing_keys(std::string_view doma
       std::lock_guard lock(keys_mutex_);
       if (generation == keys_generation_) {
         auto it = keys_.find(domain);
-        if (it != keys_.end()) return ok_status();
+        if (it != keys_.end()) {
+          cached = it->second;
+          return ok_status();
+        }
       }
     }
     SENDPOOL_ASSIGN_OR_RETURN(record, tables::get_domain(txn, domain));
     return ok_status();
   }));
+  if (cached) return *std::move(cached);
+  std::vector<SigningKey> keys;
+  if (record) {
+    for (const auto& k : record->keys)
+      if (k.active) keys.push_back(SigningKey{record->name, k.selector, k.type, k.private_key_pem});
+  }
   std::lock_guard lock(keys_mutex_);
-  if (generation != keys_generation_) {
+  // Only a newer generation replaces the cache: a thread that read an older snapshot must
+  // not roll it back (it still answers from what it read).
+  if (keys_generation_ == kNoGeneration || generation > keys_generation_) {
     keys_.clear();  // something changed in the catalogue (e.g. a rotation): reload lazily
     keys_generation_ = generation;
   }
-  if (record) {
-    std::vector<SigningKey> keys;
-    for (const auto& k : record->keys)
-      if (k.active) keys.push_back(SigningKey{record->name, k.selector, k.type, k.private_key_pem});
-    keys_.insert_or_assign(std::string(domain), std::move(keys));
-  }
-  auto it = keys_.find(domain);
-  return it == keys_.end() ? std::vector<SigningKey>{} : it->second;
+  if (record && generation == keys_generation_) keys_.insert_or_assign(std::string(domain), keys);
+  return keys;
 }
 
 }  // namespace sendpool::milter

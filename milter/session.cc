@@ -176,7 +176,9 @@ Reply Session::end_of_headers() {
     std::string value = fmt::format("<mailto:{}?subject=unsubscribe>", mailto);
     if (!platform_.unsubscribe_url.empty()) {
       std::string local = mailto.substr(0, mailto.find('@'));
-      value += fmt::format(", <{}?t={}>", platform_.unsubscribe_url, local);
+      // The configured URL may already carry a query string.
+      char joiner = platform_.unsubscribe_url.find('?') == std::string::npos ? '?' : '&';
+      value += fmt::format(", <{}{}t={}>", platform_.unsubscribe_url, joiner, local);
       added_.emplace_back("List-Unsubscribe", value);
       added_.emplace_back("List-Unsubscribe-Post", "List-Unsubscribe=One-Click");
     } else {
@@ -236,6 +238,12 @@ EomChanges Session::end_of_message(std::string_view queue_id) {
     out.reply = Reply{Action::kDiscard, "", "", "every recipient is suppressed"};
     log_.info("milter: queue_id={} account={} recipients kept=0 dropped={}: discarded",
               sanitize(queue_id), account_->username, out.delete_recipients.size());
+    return out;
+  }
+  if (jobs_.empty()) {  // end of headers never ran: nothing was signed, so nothing is sent
+    fail("no signature was started for this message");
+    out = EomChanges{};
+    out.reply = *verdict_at_eom_;
     return out;
   }
   for (auto& job : jobs_) {

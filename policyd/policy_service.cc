@@ -111,7 +111,7 @@ std::string PolicyService::on_recipient(const PolicyRequest& request) {
     facts.account = &*account;
     facts.plan = &*plan;
     SENDPOOL_ASSIGN_OR_RETURN(facts.availability, availability(txn, *account, *plan, now));
-    facts.reserved_open = ledger_.reserved(account->id);
+    facts.reserved_open = 0;
     facts.reserved_in_message = open ? open->reserved : 0;
     facts.message_counted = open && open->reserved > 0;
     facts.messages_last_hour = window_.count(account->id, now);

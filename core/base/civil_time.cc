@@ -23,9 +23,13 @@ std::optional<int> digits(std::string_view text, size_t pos, size_t width) {
 
 }  // namespace
 
-Date day_of(TimePoint t) { return floor<days>(t); }
+Date day_of(TimePoint t) {
+  return floor<days>(t);
+}
 
-TimePoint start_of(Date d) { return time_point_cast<seconds>(d); }
+TimePoint start_of(Date d) {
+  return time_point_cast<seconds>(d);
+}
 
 unsigned days_in_month(int y, unsigned m) {
   return static_cast<unsigned>(year_month_day_last(year{y}, month_day_last(month{m})).day());
@@ -49,8 +53,7 @@ std::optional<Date> parse_date(std::string_view text) {
 }
 
 std::optional<TimePoint> parse_timestamp(std::string_view text) {
-  if (text.size() != 20 || text[10] != 'T' || text[13] != ':' || text[16] != ':' ||
-      text[19] != 'Z')
+  if (text.size() != 20 || text[10] != 'T' || text[13] != ':' || text[16] != ':' || text[19] != 'Z')
     return std::nullopt;
   auto date = parse_date(text.substr(0, 10));
   auto hh = digits(text, 11, 2), mm = digits(text, 14, 2), ss = digits(text, 17, 2);
@@ -72,8 +75,12 @@ std::string format_timestamp(TimePoint t) {
                      hms.minutes().count(), hms.seconds().count());
 }
 
-int day_number(Date d) { return static_cast<int>(d.time_since_epoch().count()); }
+int day_number(Date d) {
+  return static_cast<int>(d.time_since_epoch().count());
+}
 
-Date date_from_day_number(int n) { return Date{days{n}}; }
+Date date_from_day_number(int n) {
+  return Date{days{n}};
+}
 
 }  // namespace sendpool

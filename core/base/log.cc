@@ -8,20 +8,28 @@ namespace {
 
 int syslog_priority(LogLevel level) {
   switch (level) {
-    case LogLevel::kDebug: return LOG_DEBUG;
-    case LogLevel::kInfo: return LOG_INFO;
-    case LogLevel::kWarning: return LOG_WARNING;
-    case LogLevel::kError: return LOG_ERR;
+    case LogLevel::kDebug:
+      return LOG_DEBUG;
+    case LogLevel::kInfo:
+      return LOG_INFO;
+    case LogLevel::kWarning:
+      return LOG_WARNING;
+    case LogLevel::kError:
+      return LOG_ERR;
   }
   return LOG_ERR;
 }
 
 const char* level_prefix(LogLevel level) {
   switch (level) {
-    case LogLevel::kDebug: return "debug: ";
-    case LogLevel::kInfo: return "";
-    case LogLevel::kWarning: return "warning: ";
-    case LogLevel::kError: return "error: ";
+    case LogLevel::kDebug:
+      return "debug: ";
+    case LogLevel::kInfo:
+      return "";
+    case LogLevel::kWarning:
+      return "warning: ";
+    case LogLevel::kError:
+      return "error: ";
   }
   return "";
 }
@@ -29,7 +37,10 @@ const char* level_prefix(LogLevel level) {
 }  // namespace
 
 Logger::Logger(std::string ident, bool to_syslog, bool to_stderr, LogLevel min_level)
-    : ident_(std::move(ident)), to_syslog_(to_syslog), to_stderr_(to_stderr), min_level_(min_level) {
+    : ident_(std::move(ident)),
+      to_syslog_(to_syslog),
+      to_stderr_(to_stderr),
+      min_level_(min_level) {
   // openlog keeps the pointer, so it must outlive every syslog call: ident_ is a member.
   if (to_syslog_) openlog(ident_.c_str(), LOG_PID | LOG_NDELAY, LOG_MAIL);
 }

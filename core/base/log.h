@@ -41,7 +41,8 @@ class Logger {
   }
   template <typename... Args>
   void debug(fmt::format_string<Args...> f, Args&&... args) const {
-    if (min_level_ <= LogLevel::kDebug) log(LogLevel::kDebug, fmt::format(f, std::forward<Args>(args)...));
+    if (min_level_ <= LogLevel::kDebug)
+      log(LogLevel::kDebug, fmt::format(f, std::forward<Args>(args)...));
   }
 
  private:

@@ -17,15 +17,15 @@ namespace sendpool {
 
 // What went wrong, coarse enough for callers to decide (retry, refuse, report).
 enum class ErrorCode {
-  kInvalidArgument,    // the caller's input is malformed
-  kNotFound,           // a named thing does not exist where one is required
-  kAlreadyExists,      // creating something that exists
-  kRefused,            // well-formed, but a rule of the model forbids it
-  kCorrupt,            // stored or received bytes do not decode
-  kSchemaTooNew,       // the store was written by a newer sendpool
-  kUnavailable,        // transient: busy, locked, map full; retrying later may work
-  kIo,                 // the operating system said no
-  kInternal,           // a bug or an unexpected library failure
+  kInvalidArgument,  // the caller's input is malformed
+  kNotFound,         // a named thing does not exist where one is required
+  kAlreadyExists,    // creating something that exists
+  kRefused,          // well-formed, but a rule of the model forbids it
+  kCorrupt,          // stored or received bytes do not decode
+  kSchemaTooNew,     // the store was written by a newer sendpool
+  kUnavailable,      // transient: busy, locked, map full; retrying later may work
+  kIo,               // the operating system said no
+  kInternal,         // a bug or an unexpected library failure
 };
 
 // A short stable name for an error code ("invalid-argument").
@@ -90,7 +90,9 @@ class [[nodiscard]] Result<void> {
 
 using Status = Result<void>;
 
-inline Status ok_status() { return Status(); }
+inline Status ok_status() {
+  return Status();
+}
 
 }  // namespace sendpool
 
@@ -104,11 +106,11 @@ inline Status ok_status() { return Status(); }
   } while (0)
 
 // Evaluates a Result<T> expression and binds its value to `lhs`, or returns its error.
-#define SENDPOOL_ASSIGN_OR_RETURN(lhs, expr)                            \
+#define SENDPOOL_ASSIGN_OR_RETURN(lhs, expr) \
   SENDPOOL_ASSIGN_OR_RETURN_IMPL_(SENDPOOL_CONCAT_(sendpool_r_, __LINE__), lhs, expr)
 #define SENDPOOL_ASSIGN_OR_RETURN_IMPL_(tmp, lhs, expr) \
-  auto tmp = (expr);                                   \
-  if (!tmp) return tmp.error();                        \
+  auto tmp = (expr);                                    \
+  if (!tmp) return tmp.error();                         \
   lhs = std::move(tmp).value()
 #define SENDPOOL_CONCAT_(a, b) SENDPOOL_CONCAT_INNER_(a, b)
 #define SENDPOOL_CONCAT_INNER_(a, b) a##b

@@ -13,9 +13,11 @@ ParsedFlags parse_daemon_flags(int argc, char** argv, const std::string& program
   auto usage = [&](std::FILE* to) {
     std::fprintf(to, "usage: %s [--config FILE] [--check-config] [--foreground] [--version]",
                  program.c_str());
-    for (const auto& [name, help] : switches) std::fprintf(to, " [%s]", name.c_str());
+    for (const auto& [name, help] : switches)
+      std::fprintf(to, " [%s]", name.c_str());
     std::fprintf(to, "\n");
-    for (const auto& [name, help] : switches) std::fprintf(to, "  %s  %s\n", name.c_str(), help.c_str());
+    for (const auto& [name, help] : switches)
+      std::fprintf(to, "  %s  %s\n", name.c_str(), help.c_str());
   };
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
@@ -39,7 +41,8 @@ ParsedFlags parse_daemon_flags(int argc, char** argv, const std::string& program
       out.flags.foreground = true;
     } else {
       bool known = false;
-      for (const auto& [name, help] : switches) known |= a == name;
+      for (const auto& [name, help] : switches)
+        known |= a == name;
       if (!known) {
         std::fprintf(stderr, "%s: unknown option %s\n", program.c_str(), a.c_str());
         usage(stderr);

@@ -22,7 +22,8 @@ Result<std::string> load_secret_file(const std::string& path) {
     return make_error(ErrorCode::kInvalidArgument, fmt::format("{}: too large for a secret", path));
   std::ifstream in(path, std::ios::binary);
   std::string secret((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  while (!secret.empty() && (secret.back() == '\n' || secret.back() == '\r')) secret.pop_back();
+  while (!secret.empty() && (secret.back() == '\n' || secret.back() == '\r'))
+    secret.pop_back();
   if (secret.size() < kMinSecretLength)
     return make_error(ErrorCode::kInvalidArgument,
                       fmt::format("{}: a secret needs at least {} bytes", path, kMinSecretLength));

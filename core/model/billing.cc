@@ -9,10 +9,13 @@ using namespace std::chrono;
 
 int month_index(Date d) {
   year_month_day ymd{d};
-  return static_cast<int>(ymd.year()) * 12 + static_cast<int>(static_cast<unsigned>(ymd.month())) - 1;
+  return static_cast<int>(ymd.year()) * 12 + static_cast<int>(static_cast<unsigned>(ymd.month())) -
+         1;
 }
 
-unsigned anchor_day(Date anchor) { return static_cast<unsigned>(year_month_day{anchor}.day()); }
+unsigned anchor_day(Date anchor) {
+  return static_cast<unsigned>(year_month_day{anchor}.day());
+}
 
 }  // namespace
 
@@ -43,7 +46,7 @@ PrepaidPackage top_up(const PrepaidPackage& package, uint64_t messages, uint32_t
 }
 
 Availability available_messages(const Plan& plan, const Account& account,
-                                 uint64_t charged_in_period, TimePoint now) {
+                                uint64_t charged_in_period, TimePoint now) {
   Availability a;
   Date today = day_of(now);
   if (plan.kind == PlanKind::kPrepaid) {

@@ -60,6 +60,6 @@ struct Availability {
 // prepaid, whose remaining count is held in the account). Suppressed recipients are never
 // charged, so they are not part of `charged_in_period`.
 Availability available_messages(const Plan& plan, const Account& account,
-                                 uint64_t charged_in_period, TimePoint now);
+                                uint64_t charged_in_period, TimePoint now);
 
 }  // namespace sendpool

@@ -46,11 +46,11 @@ struct Customer {
 struct Plan {
   std::string name;
   PlanKind kind = PlanKind::kMonthly;
-  uint64_t messages = 0;         // per billing period (free, monthly) or per package (prepaid)
-  uint32_t hourly_limit = 0;     // messages per hour, 0 = unlimited
-  uint32_t max_recipients = 0;   // recipients per message, 0 = unlimited
-  uint64_t max_size = 0;         // bytes per message, 0 = unlimited
-  uint32_t valid_days = 365;     // prepaid: how long a package (or a top-up) stays valid
+  uint64_t messages = 0;        // per billing period (free, monthly) or per package (prepaid)
+  uint32_t hourly_limit = 0;    // messages per hour, 0 = unlimited
+  uint32_t max_recipients = 0;  // recipients per message, 0 = unlimited
+  uint64_t max_size = 0;        // bytes per message, 0 = unlimited
+  uint32_t valid_days = 365;    // prepaid: how long a package (or a top-up) stays valid
 };
 
 // A CIDR block of client addresses allowed to send without SMTP AUTH.
@@ -70,12 +70,12 @@ struct Account {
   std::vector<IpRange> allowed_ips;
   std::string bounce_address;
   uint32_t max_domains = 0;
-  Date start{};               // anchors the monthly billing period
+  Date start{};  // anchors the monthly billing period
   // Prepaid package state: messages still available and the expiry (exclusive: the package
   // is usable until 00:00 UTC of this date).
   uint64_t prepaid_remaining = 0;
   std::optional<Date> prepaid_expires;
-  std::string pool;           // current sending pool; empty until assigned
+  std::string pool;  // current sending pool; empty until assigned
   TimePoint created{};
 };
 
@@ -85,11 +85,11 @@ struct DkimKey {
   std::string private_key_pem;
   std::string public_key_b64;  // the p= value of the DNS record
   TimePoint created{};
-  bool active = true;          // signs new mail; inactive keys stay published until removed
+  bool active = true;  // signs new mail; inactive keys stay published until removed
 };
 
 struct Domain {
-  std::string name;            // lower-case A-labels
+  std::string name;  // lower-case A-labels
   std::vector<DkimKey> keys;
   TimePoint created{};
 };
@@ -97,12 +97,12 @@ struct Domain {
 struct Pool {
   std::string name;
   AccountType category = AccountType::kTransactional;
-  uint32_t min_score = 0;      // accounts reaching this reputation score may use the pool
-  std::string transport;       // Postfix master.cf service name
+  uint32_t min_score = 0;  // accounts reaching this reputation score may use the pool
+  std::string transport;   // Postfix master.cf service name
   std::string bind_ipv4;
   std::string bind_ipv6;
   std::string helo;
-  std::string nexthop;         // optional fixed next hop, e.g. "[127.0.0.1]:2526"
+  std::string nexthop;  // optional fixed next hop, e.g. "[127.0.0.1]:2526"
 };
 
 // Scope of a suppression entry: one account, or the platform-wide list.
@@ -111,7 +111,7 @@ struct SuppressionScope {
 };
 
 struct SuppressionEntry {
-  std::string address;         // normalised: domain lower-cased, local part kept
+  std::string address;  // normalised: domain lower-cased, local part kept
   SuppressionReason reason = SuppressionReason::kManual;
   TimePoint time{};
   std::string detail;
@@ -136,7 +136,7 @@ struct DayCounters {
 
 // The last computed reputation of an account (computing it is the outcomes issue).
 struct Reputation {
-  double score = 0;            // 0..100
+  double score = 0;  // 0..100
   double bounce_rate = 0;
   double complaint_rate = 0;
   double unsubscribe_rate = 0;

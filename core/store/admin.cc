@@ -22,7 +22,9 @@ Error not_found(std::string message) {
 Error exists(std::string message) {
   return make_error(ErrorCode::kAlreadyExists, std::move(message));
 }
-Error refused(std::string message) { return make_error(ErrorCode::kRefused, std::move(message)); }
+Error refused(std::string message) {
+  return make_error(ErrorCode::kRefused, std::move(message));
+}
 Error invalid(std::string message) {
   return make_error(ErrorCode::kInvalidArgument, std::move(message));
 }
@@ -79,8 +81,8 @@ Status check_new_keys(const Domain& domain, const std::vector<DkimKey>& keys) {
                  std::any_of(keys.begin(), keys.begin() + static_cast<long>(i),
                              [&](const DkimKey& other) { return other.selector == k.selector; });
     if (clash)
-      return exists(fmt::format("domain {} already has a key with selector {}", domain.name,
-                                k.selector));
+      return exists(
+          fmt::format("domain {} already has a key with selector {}", domain.name, k.selector));
     if (k.private_key_pem.empty() || k.public_key_b64.empty())
       return invalid(fmt::format("key {} has no key material", k.selector));
   }
@@ -219,8 +221,8 @@ Result<Account> update_account(LmdbEnv& env, std::string_view username,
         for (const auto& r : other.allowed_ips) {
           auto a = parse_cidr(r.text), b = parse_cidr(cidr);
           if (a && b && (a->contains(b->network) || b->contains(a->network)))
-            return refused(fmt::format("{} overlaps {} allowed for account {}", cidr, r.text,
-                                       other.username));
+            return refused(
+                fmt::format("{} overlaps {} allowed for account {}", cidr, r.text, other.username));
         }
       }
       bool have = std::any_of(account.allowed_ips.begin(), account.allowed_ips.end(),
@@ -276,7 +278,8 @@ Result<Domain> add_domain(LmdbEnv& env, std::string_view name, std::vector<DkimK
   domain.name = normalized;
   domain.created = clock.now();
   SENDPOOL_TRY(check_new_keys(domain, keys));
-  for (auto& k : keys) k.active = true;
+  for (auto& k : keys)
+    k.active = true;
   domain.keys = std::move(keys);
   SENDPOOL_TRY(change(env, [&](WriteTxn& txn) -> Status {
     SENDPOOL_ASSIGN_OR_RETURN(auto existing, tables::get_domain(txn, domain.name));
@@ -292,7 +295,8 @@ Result<Domain> rotate_domain(LmdbEnv& env, std::string_view name, std::vector<Dk
   SENDPOOL_TRY(change(env, [&](WriteTxn& txn) -> Status {
     SENDPOOL_ASSIGN_OR_RETURN(domain, require_domain(txn, normalized));
     SENDPOOL_TRY(check_new_keys(domain, keys));
-    for (auto& old : domain.keys) old.active = false;
+    for (auto& old : domain.keys)
+      old.active = false;
     for (auto& k : keys) {
       k.active = true;
       domain.keys.push_back(k);
@@ -339,8 +343,7 @@ Status link_domain(LmdbEnv& env, std::string_view domain, std::string_view usern
     SENDPOOL_ASSIGN_OR_RETURN(Account account, require_account(txn, username));
     SENDPOOL_ASSIGN_OR_RETURN(bool linked, tables::is_linked(txn, normalized, username));
     if (linked)
-      return exists(fmt::format("domain {} is already linked to account {}", normalized,
-                                username));
+      return exists(fmt::format("domain {} is already linked to account {}", normalized, username));
     SENDPOOL_ASSIGN_OR_RETURN(auto current, tables::domains_of(txn, username));
     SENDPOOL_TRY(check_can_link_domain(account, current.size()));
     return tables::put_link(txn, normalized, username);
@@ -361,11 +364,13 @@ Status add_pool(LmdbEnv& env, Pool pool) {
   SENDPOOL_TRY(check_pool(pool));
   if (!pool.bind_ipv4.empty()) {
     auto ip = parse_ip(pool.bind_ipv4);
-    if (!ip || ip->family != IpFamily::kIpv4) return invalid(fmt::format("{} is not an IPv4 address", pool.bind_ipv4));
+    if (!ip || ip->family != IpFamily::kIpv4)
+      return invalid(fmt::format("{} is not an IPv4 address", pool.bind_ipv4));
   }
   if (!pool.bind_ipv6.empty()) {
     auto ip = parse_ip(pool.bind_ipv6);
-    if (!ip || ip->family != IpFamily::kIpv6) return invalid(fmt::format("{} is not an IPv6 address", pool.bind_ipv6));
+    if (!ip || ip->family != IpFamily::kIpv6)
+      return invalid(fmt::format("{} is not an IPv6 address", pool.bind_ipv6));
   }
   SENDPOOL_ASSIGN_OR_RETURN(pool.helo, normalize_domain(pool.helo));
   return change(env, [&](WriteTxn& txn) -> Status {
@@ -405,14 +410,15 @@ Result<size_t> add_suppressions(LmdbEnv& env, std::optional<std::string> usernam
   normalized.reserve(entries.size());
   for (size_t i = 0; i < entries.size(); ++i) {
     if (entries[i].detail.size() > kMaxDetailLength)
-      return invalid(fmt::format("entry {}: a detail is at most {} characters", i + 1, kMaxDetailLength));
+      return invalid(
+          fmt::format("entry {}: a detail is at most {} characters", i + 1, kMaxDetailLength));
     auto address = normalize_address(entries[i].address);
     if (!address)
       return invalid(entries.size() == 1
                          ? address.error().message
                          : fmt::format("entry {}: {}", i + 1, address.error().message));
-    normalized.push_back(SuppressionEntry{*address, entries[i].reason, clock.now(),
-                                          entries[i].detail});
+    normalized.push_back(
+        SuppressionEntry{*address, entries[i].reason, clock.now(), entries[i].detail});
   }
   size_t added = 0;
   SENDPOOL_TRY(change(env, [&](WriteTxn& txn) -> Status {

@@ -41,8 +41,8 @@ struct AccountChanges {
   std::optional<AccountStatus> status;
   std::string status_reason;
   std::optional<std::string> plan;
-  std::vector<std::string> allow_ips;  // CIDRs to add
-  std::vector<std::string> deny_ips;   // CIDRs to remove
+  std::vector<std::string> allow_ips;         // CIDRs to add
+  std::vector<std::string> deny_ips;          // CIDRs to remove
   std::optional<std::string> bounce_address;  // empty string clears it
   std::optional<uint32_t> max_domains;
 };

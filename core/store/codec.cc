@@ -28,7 +28,8 @@ RecordWriter& RecordWriter::i64(int64_t v) {
 RecordWriter& RecordWriter::f64(double v) {
   uint64_t bits;
   std::memcpy(&bits, &v, sizeof bits);
-  for (int i = 0; i < 8; ++i) out_.push_back(static_cast<char>((bits >> (8 * i)) & 0xff));
+  for (int i = 0; i < 8; ++i)
+    out_.push_back(static_cast<char>((bits >> (8 * i)) & 0xff));
   return *this;
 }
 
@@ -72,7 +73,8 @@ double RecordReader::f64() {
     return 0;
   }
   uint64_t bits = 0;
-  for (int i = 0; i < 8; ++i) bits |= static_cast<uint64_t>(static_cast<uint8_t>(in_[pos_ + i])) << (8 * i);
+  for (int i = 0; i < 8; ++i)
+    bits |= static_cast<uint64_t>(static_cast<uint8_t>(in_[pos_ + i])) << (8 * i);
   pos_ += 8;
   double v;
   std::memcpy(&v, &bits, sizeof v);
@@ -101,7 +103,8 @@ std::string be64(uint64_t v) {
 
 uint64_t read_be64(std::string_view bytes) {
   uint64_t v = 0;
-  for (size_t i = 0; i < 8 && i < bytes.size(); ++i) v = (v << 8) | static_cast<uint8_t>(bytes[i]);
+  for (size_t i = 0; i < 8 && i < bytes.size(); ++i)
+    v = (v << 8) | static_cast<uint8_t>(bytes[i]);
   return v;
 }
 

@@ -13,9 +13,15 @@ namespace {
 
 constexpr int kMaxResizeRetries = 8;
 
-MDB_env* as_env(void* p) { return static_cast<MDB_env*>(p); }
-MDB_txn* as_txn(void* p) { return static_cast<MDB_txn*>(p); }
-MDB_val as_val(std::string_view s) { return MDB_val{s.size(), const_cast<char*>(s.data())}; }
+MDB_env* as_env(void* p) {
+  return static_cast<MDB_env*>(p);
+}
+MDB_txn* as_txn(void* p) {
+  return static_cast<MDB_txn*>(p);
+}
+MDB_val as_val(std::string_view s) {
+  return MDB_val{s.size(), const_cast<char*>(s.data())};
+}
 std::string_view as_view(const MDB_val& v) {
   return std::string_view(static_cast<const char*>(v.mv_data), v.mv_size);
 }
@@ -47,20 +53,34 @@ Error lmdb_error(int rc, std::string_view what) {
 
 const char* db_name(Db db) {
   switch (db) {
-    case Db::kMeta: return "meta";
-    case Db::kCustomers: return "customers";
-    case Db::kPlans: return "plans";
-    case Db::kAccounts: return "accounts";
-    case Db::kAccountIds: return "account_ids";
-    case Db::kDomains: return "domains";
-    case Db::kLinks: return "links";
-    case Db::kAccountLinks: return "account_links";
-    case Db::kPools: return "pools";
-    case Db::kSuppression: return "suppression";
-    case Db::kCounters: return "counters";
-    case Db::kReputation: return "reputation";
-    case Db::kCharges: return "charges";
-    case Db::kCount: break;
+    case Db::kMeta:
+      return "meta";
+    case Db::kCustomers:
+      return "customers";
+    case Db::kPlans:
+      return "plans";
+    case Db::kAccounts:
+      return "accounts";
+    case Db::kAccountIds:
+      return "account_ids";
+    case Db::kDomains:
+      return "domains";
+    case Db::kLinks:
+      return "links";
+    case Db::kAccountLinks:
+      return "account_links";
+    case Db::kPools:
+      return "pools";
+    case Db::kSuppression:
+      return "suppression";
+    case Db::kCounters:
+      return "counters";
+    case Db::kReputation:
+      return "reputation";
+    case Db::kCharges:
+      return "charges";
+    case Db::kCount:
+      break;
   }
   return "?";
 }

@@ -45,10 +45,10 @@ enum class Db : unsigned {
 const char* db_name(Db db);
 
 struct LmdbOptions {
-  std::string path;               // a directory holding data.mdb and lock.mdb
+  std::string path;                 // a directory holding data.mdb and lock.mdb
   uint64_t map_size = 16ull << 30;  // reserved address space; the file grows only as used
-  bool create = false;            // create the directory and databases when missing
-  bool sync = true;               // false: commits skip fsync; the owner calls sync()
+  bool create = false;              // create the directory and databases when missing
+  bool sync = true;                 // false: commits skip fsync; the owner calls sync()
   unsigned max_readers = 1024;
 };
 

@@ -7,10 +7,18 @@
 namespace sendpool {
 namespace {
 
-int64_t secs(TimePoint t) { return t.time_since_epoch().count(); }
-TimePoint time_from(int64_t s) { return TimePoint{std::chrono::seconds{s}}; }
-int64_t days_of(Date d) { return d.time_since_epoch().count(); }
-Date date_from(int64_t d) { return Date{std::chrono::days{d}}; }
+int64_t secs(TimePoint t) {
+  return t.time_since_epoch().count();
+}
+TimePoint time_from(int64_t s) {
+  return TimePoint{std::chrono::seconds{s}};
+}
+int64_t days_of(Date d) {
+  return d.time_since_epoch().count();
+}
+Date date_from(int64_t d) {
+  return Date{std::chrono::days{d}};
+}
 
 // Checks the reader after decoding a record of type `what`; `fields_ok` is false when a
 // decoded enumerator or count was out of range.
@@ -25,7 +33,9 @@ Result<T> finish(const RecordReader& r, T value, const char* what, bool fields_o
   return value;
 }
 
-bool in_range(uint64_t v, uint64_t max) { return v <= max; }
+bool in_range(uint64_t v, uint64_t max) {
+  return v <= max;
+}
 
 // Reads a varint into a 32-bit field. A larger value marks the record damaged (`fits` turns
 // false) rather than being silently truncated into a different limit.
@@ -83,7 +93,8 @@ std::string encode(const Account& v) {
   w.u64(v.id).str(v.username).str(v.password_hash).str(v.customer).str(v.plan);
   w.u64(static_cast<uint64_t>(v.type)).u64(static_cast<uint64_t>(v.status)).str(v.status_reason);
   w.u64(v.allowed_ips.size());
-  for (const auto& ip : v.allowed_ips) w.str(ip.text);
+  for (const auto& ip : v.allowed_ips)
+    w.str(ip.text);
   w.str(v.bounce_address).u64(v.max_domains).i64(days_of(v.start));
   w.u64(v.prepaid_remaining).boolean(v.prepaid_expires.has_value());
   w.i64(v.prepaid_expires ? days_of(*v.prepaid_expires) : 0);
@@ -106,7 +117,8 @@ Result<Account> decode_account(std::string_view bytes) {
   uint64_t n_ips = r.u64();
   // Each entry takes at least one byte, so a count beyond the input is corrupt.
   bool count_ok = n_ips <= bytes.size();
-  for (uint64_t i = 0; i < n_ips && r.ok() && count_ok; ++i) v.allowed_ips.push_back(IpRange{r.str()});
+  for (uint64_t i = 0; i < n_ips && r.ok() && count_ok; ++i)
+    v.allowed_ips.push_back(IpRange{r.str()});
   v.bounce_address = r.str();
   bool fits = true;
   v.max_domains = read_u32(r, fits);

@@ -12,9 +12,8 @@ Result<Route> route_for_account(const ReadTxn& txn, const Account& account,
     SENDPOOL_ASSIGN_OR_RETURN(pool, tables::get_pool(txn, account.pool));
   }
   if (!pool) {
-    std::string_view fallback = account.type == AccountType::kTransactional
-                                    ? defaults.transactional
-                                    : defaults.promotional;
+    std::string_view fallback =
+        account.type == AccountType::kTransactional ? defaults.transactional : defaults.promotional;
     if (fallback.empty()) return route;
     SENDPOOL_ASSIGN_OR_RETURN(pool, tables::get_pool(txn, fallback));
     if (!pool) return route;

@@ -16,8 +16,8 @@
 namespace sendpool {
 
 struct Route {
-  std::string pool;       // empty: no pool at all (Postfix uses its default_transport)
-  std::string transport;  // "transport:" or "transport:nexthop"; empty with no pool
+  std::string pool;           // empty: no pool at all (Postfix uses its default_transport)
+  std::string transport;      // "transport:" or "transport:nexthop"; empty with no pool
   bool default_pool = false;  // the category's default, not an assignment
 };
 

@@ -30,7 +30,8 @@ std::string counter_key(AccountId id, Date day) {
 
 Date day_of_counter_key(std::string_view key) {
   uint32_t v = 0;
-  for (size_t i = 8; i < 12; ++i) v = (v << 8) | static_cast<uint8_t>(key[i]);
+  for (size_t i = 8; i < 12; ++i)
+    v = (v << 8) | static_cast<uint8_t>(key[i]);
   return date_from_day_number(static_cast<int>(static_cast<int64_t>(v) - kDayOffset));
 }
 
@@ -121,7 +122,8 @@ Result<AccountId> next_account_id(WriteTxn& txn) {
   if (bytes) {
     SENDPOOL_ASSIGN_OR_RETURN(next, read_varint_record(*bytes, kNextAccountIdKey));
   }
-  SENDPOOL_TRY(txn.put(Db::kMeta, kNextAccountIdKey, RecordWriter(kRecordVersion).u64(next + 1).bytes()));
+  SENDPOOL_TRY(
+      txn.put(Db::kMeta, kNextAccountIdKey, RecordWriter(kRecordVersion).u64(next + 1).bytes()));
   return next;
 }
 
@@ -145,7 +147,9 @@ Result<std::optional<Plan>> get_plan(const ReadTxn& txn, std::string_view name) 
 Result<std::vector<Plan>> list_plans(const ReadTxn& txn) {
   return list_records<Plan>(txn, Db::kPlans, decode_plan);
 }
-Status put_plan(WriteTxn& txn, const Plan& v) { return txn.put(Db::kPlans, v.name, encode(v)); }
+Status put_plan(WriteTxn& txn, const Plan& v) {
+  return txn.put(Db::kPlans, v.name, encode(v));
+}
 
 Result<std::optional<Account>> get_account(const ReadTxn& txn, std::string_view username) {
   return get_record<Account>(txn, Db::kAccounts, username, decode_account);
@@ -203,20 +207,23 @@ Result<std::optional<Pool>> get_pool(const ReadTxn& txn, std::string_view name) 
 Result<std::vector<Pool>> list_pools(const ReadTxn& txn) {
   return list_records<Pool>(txn, Db::kPools, decode_pool);
 }
-Status put_pool(WriteTxn& txn, const Pool& v) { return txn.put(Db::kPools, v.name, encode(v)); }
+Status put_pool(WriteTxn& txn, const Pool& v) {
+  return txn.put(Db::kPools, v.name, encode(v));
+}
 Status delete_pool(WriteTxn& txn, std::string_view name) {
   SENDPOOL_TRY(txn.del(Db::kPools, name));
   return ok_status();
 }
 
-uint64_t scope_key(const SuppressionScope& scope) { return scope.account.value_or(0); }
+uint64_t scope_key(const SuppressionScope& scope) {
+  return scope.account.value_or(0);
+}
 
 Result<std::optional<SuppressionEntry>> get_suppression(const ReadTxn& txn,
                                                         const SuppressionScope& scope,
                                                         std::string_view address) {
-  return get_record<SuppressionEntry>(txn, Db::kSuppression,
-                                      be64(scope_key(scope)) + std::string(address),
-                                      decode_suppression);
+  return get_record<SuppressionEntry>(
+      txn, Db::kSuppression, be64(scope_key(scope)) + std::string(address), decode_suppression);
 }
 
 Status scan_suppression(const ReadTxn& txn, const SuppressionScope& scope,
@@ -245,8 +252,8 @@ Result<bool> delete_suppression(WriteTxn& txn, const SuppressionScope& scope,
 }
 
 Result<DayCounters> get_counters(const ReadTxn& txn, AccountId id, Date day) {
-  SENDPOOL_ASSIGN_OR_RETURN(auto v, get_record<DayCounters>(txn, Db::kCounters,
-                                                            counter_key(id, day), decode_counters));
+  SENDPOOL_ASSIGN_OR_RETURN(
+      auto v, get_record<DayCounters>(txn, Db::kCounters, counter_key(id, day), decode_counters));
   return v.value_or(DayCounters{});
 }
 

@@ -8,7 +8,7 @@ SENDPOOL_BUILD_PACKAGES=(
   libmilter-dev libopendkim-dev
 )
 SENDPOOL_TEST_PACKAGES=(
-  libgtest-dev libgmock-dev python3 lmdb-utils
+  libgtest-dev libgmock-dev python3 lmdb-utils openssl
   postfix swaks python3-dkim python3-dnspython opendkim-tools miltertest
 )
 

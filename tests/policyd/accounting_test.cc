@@ -137,7 +137,9 @@ TEST_F(AccountingTest, SecondChargeWithTheSameQueueIdIsRefusedAndCountsNothing) 
     SENDPOOL_TRY(apply_charge(txn, first));
     Status again = apply_charge(txn, replay);
     EXPECT_FALSE(again.has_value());
-    if (!again) EXPECT_EQ(again.error().code, ErrorCode::kAlreadyExists);
+    if (!again) {
+      EXPECT_EQ(again.error().code, ErrorCode::kAlreadyExists);
+    }
     return ok_status();
   });
   ASSERT_TRUE(s.has_value()) << s.error().message;

@@ -52,9 +52,11 @@ Json view_json(const AccountView& v) {
     j["period_end"] = format_date(v.availability.period->end);
   }
   if (v.plan.kind == PlanKind::kPrepaid)
-    j["expires"] = v.availability.expires ? Json(format_date(*v.availability.expires)) : Json(nullptr);
+    j["expires"] =
+        v.availability.expires ? Json(format_date(*v.availability.expires)) : Json(nullptr);
   Json ips = Json::array();
-  for (const auto& ip : a.allowed_ips) ips.push_back(ip.text);
+  for (const auto& ip : a.allowed_ips)
+    ips.push_back(ip.text);
   j["allowed_ips"] = ips;
   j["bounce_address"] = a.bounce_address.empty() ? Json(nullptr) : Json(a.bounce_address);
   j["max_domains"] = a.max_domains;
@@ -69,11 +71,14 @@ Json view_json(const AccountView& v) {
 std::string availability_text(const AccountView& v) {
   const Availability& av = v.availability;
   switch (av.exhaustion) {
-    case Exhaustion::kPrepaidExpired: return "0 (prepaid package expired)";
-    case Exhaustion::kPrepaidUsedUp: return "0 (prepaid package used up)";
+    case Exhaustion::kPrepaidExpired:
+      return "0 (prepaid package expired)";
+    case Exhaustion::kPrepaidUsedUp:
+      return "0 (prepaid package used up)";
     case Exhaustion::kMonthlyUsedUp:
       return fmt::format("0 (monthly allowance used up; resets {})", format_date(av.period->end));
-    case Exhaustion::kNone: break;
+    case Exhaustion::kNone:
+      break;
   }
   return std::to_string(av.available);
 }
@@ -85,19 +90,22 @@ void print_view(std::ostream& os, const AccountView& v) {
       {"customer", a.customer},
       {"plan", fmt::format("{} ({})", a.plan, to_string(v.plan.kind))},
       {"type", std::string(to_string(a.type))},
-      {"status", a.status_reason.empty() ? std::string(to_string(a.status))
-                                         : fmt::format("{} ({})", to_string(a.status), a.status_reason)},
+      {"status", a.status_reason.empty()
+                     ? std::string(to_string(a.status))
+                     : fmt::format("{} ({})", to_string(a.status), a.status_reason)},
       {"available messages", availability_text(v)}};
   if (v.availability.period)
-    f.emplace_back("billing period", fmt::format("{} to {} (resets {})",
-                                                 format_date(v.availability.period->start),
-                                                 format_date(v.availability.period->end - std::chrono::days{1}),
-                                                 format_date(v.availability.period->end)));
+    f.emplace_back("billing period",
+                   fmt::format("{} to {} (resets {})", format_date(v.availability.period->start),
+                               format_date(v.availability.period->end - std::chrono::days{1}),
+                               format_date(v.availability.period->end)));
   if (v.availability.expires)
     f.emplace_back("package expires", format_date(*v.availability.expires));
   std::string domains, ips;
-  for (const auto& d : v.domains) domains += (domains.empty() ? "" : ", ") + d;
-  for (const auto& ip : a.allowed_ips) ips += (ips.empty() ? "" : ", ") + ip.text;
+  for (const auto& d : v.domains)
+    domains += (domains.empty() ? "" : ", ") + d;
+  for (const auto& ip : a.allowed_ips)
+    ips += (ips.empty() ? "" : ", ") + ip.text;
   f.emplace_back("domains", fmt::format("{} ({} of {})", domains.empty() ? "-" : domains,
                                         v.domains.size(), a.max_domains));
   f.emplace_back("allowed IPs", ips.empty() ? "-" : ips);
@@ -129,8 +137,8 @@ int account_add(Context& ctx, const std::vector<std::string>& args) {
       "customer", po::value<std::string>()->required(), "owning customer")(
       "plan", po::value<std::string>()->required(), "sending plan")(
       "type", po::value<std::string>()->required(), "transactional|promotional")(
-      "password-stdin", "read the password from stdin")(
-      "max-domains", po::value<std::string>(), "maximum linked domains (default 10)")(
+      "password-stdin", "read the password from stdin")("max-domains", po::value<std::string>(),
+                                                        "maximum linked domains (default 10)")(
       "start", po::value<std::string>(), "start date YYYY-MM-DD (default today)");
   Options vm = parse_args(args, desc, {"user"});
   admin::NewAccount spec;
@@ -158,9 +166,9 @@ int account_add(Context& ctx, const std::vector<std::string>& args) {
   if (ctx.json())
     print_json(ctx.out(), Json{{"username", added.username}, {"id", added.id}});
   else
-    ctx.out() << fmt::format("account {} added for customer {} on plan {}{}\n", added.username,
-                             added.customer, added.plan,
-                             added.password_hash.empty() ? " (no password yet: account passwd)" : "");
+    ctx.out() << fmt::format(
+        "account {} added for customer {} on plan {}{}\n", added.username, added.customer,
+        added.plan, added.password_hash.empty() ? " (no password yet: account passwd)" : "");
   return kExitOk;
 }
 
@@ -288,7 +296,8 @@ int account_list(Context& ctx, const std::vector<std::string>& args) {
   Status s = ctx.read([&](const ReadTxn& txn) -> Status {
     if (customer) {
       SENDPOOL_ASSIGN_OR_RETURN(auto c, tables::get_customer(txn, *customer));
-      if (!c) return make_error(ErrorCode::kNotFound, fmt::format("no customer named {}", *customer));
+      if (!c)
+        return make_error(ErrorCode::kNotFound, fmt::format("no customer named {}", *customer));
     }
     SENDPOOL_ASSIGN_OR_RETURN(auto accounts, tables::list_accounts(txn));
     for (const auto& a : accounts) {
@@ -301,7 +310,8 @@ int account_list(Context& ctx, const std::vector<std::string>& args) {
   if (!s) return ctx.fail(s.error());
   if (ctx.json()) {
     Json out = Json::array();
-    for (const auto& v : views) out.push_back(view_json(v));
+    for (const auto& v : views)
+      out.push_back(view_json(v));
     print_json(ctx.out(), out);
     return kExitOk;
   }

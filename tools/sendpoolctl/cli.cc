@@ -25,7 +25,8 @@ std::vector<Command> all_commands() {
 
 void print_usage(std::ostream& os) {
   os << "usage: sendpoolctl [--config FILE] [--store DIR] [--json] COMMAND ...\n\ncommands:\n";
-  for (const auto& c : all_commands()) os << "  " << c.usage << "\n";
+  for (const auto& c : all_commands())
+    os << "  " << c.usage << "\n";
 }
 
 // Global options may stand anywhere on the line; they are taken out before the command's
@@ -108,7 +109,8 @@ Status Context::change(const std::function<Status(LmdbEnv&)>& fn, bool create) {
   // A refused change must leave no trace, not even the store it would have created (else a
   // mistyped --store becomes a stray empty store). Remember what existed before opening.
   struct stat st;
-  const std::string data_file = config_.store + "/data.mdb", lock_file = config_.store + "/lock.mdb";
+  const std::string data_file = config_.store + "/data.mdb",
+                    lock_file = config_.store + "/lock.mdb";
   bool had_dir = true, had_data = true, had_lock = true;
   if (create && !store_) {
     had_dir = ::stat(config_.store.c_str(), &st) == 0;
@@ -161,7 +163,8 @@ uint64_t count_arg(const Options& vm, const std::string& option, uint64_t min, u
 
 Date parse_date_arg(const std::string& option, const std::string& text) {
   auto d = parse_date(text);
-  if (!d) throw UsageError{fmt::format("{} expects a date as YYYY-MM-DD, got \"{}\"", option, text)};
+  if (!d)
+    throw UsageError{fmt::format("{} expects a date as YYYY-MM-DD, got \"{}\"", option, text)};
   return *d;
 }
 
@@ -200,9 +203,11 @@ int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
   }
   if (!found) {
     bool known_noun = false;
-    for (const auto& c : commands) known_noun |= noun == c.noun;
-    err << "sendpoolctl: " << (known_noun ? fmt::format("unknown {} command", noun)
-                                          : fmt::format("unknown command \"{}\"", noun))
+    for (const auto& c : commands)
+      known_noun |= noun == c.noun;
+    err << "sendpoolctl: "
+        << (known_noun ? fmt::format("unknown {} command", noun)
+                       : fmt::format("unknown command \"{}\"", noun))
         << "\n";
     for (const auto& c : commands)
       if (!known_noun || noun == c.noun) err << "  " << c.usage << "\n";

@@ -49,7 +49,8 @@ std::string score_text(std::optional<double> s) {
 Json view_json(const CustomerView& v) {
   Json j = to_json(v.customer);
   Json accounts = Json::array();
-  for (const auto& [name, score] : v.accounts) accounts.push_back(name);
+  for (const auto& [name, score] : v.accounts)
+    accounts.push_back(name);
   j["accounts"] = accounts;
   j["reputation"] = v.reputation ? Json(*v.reputation) : Json(nullptr);
   return j;
@@ -63,7 +64,8 @@ int customer_add(Context& ctx, const std::vector<std::string>& args) {
   Customer c;
   c.name = vm["name"].as<std::string>();
   c.max_accounts = static_cast<uint32_t>(count_arg(vm, "max-accounts", 1, kMaxAccountsCeiling, 10));
-  Status s = ctx.change([&](LmdbEnv& env) { return admin::add_customer(env, c, ctx.clock()); }, true);
+  Status s =
+      ctx.change([&](LmdbEnv& env) { return admin::add_customer(env, c, ctx.clock()); }, true);
   if (!s) return ctx.fail(s.error());
   if (ctx.json())
     print_json(ctx.out(), Json{{"name", c.name}, {"max_accounts", c.max_accounts}});
@@ -82,7 +84,8 @@ int customer_list(Context& ctx, const std::vector<std::string>& args) {
   if (!s) return ctx.fail(s.error());
   if (ctx.json()) {
     Json out = Json::array();
-    for (const auto& v : views) out.push_back(view_json(v));
+    for (const auto& v : views)
+      out.push_back(view_json(v));
     print_json(ctx.out(), out);
     return kExitOk;
   }
@@ -116,7 +119,8 @@ int customer_show(Context& ctx, const std::vector<std::string>& args) {
   if (!v.accounts.empty()) {
     ctx.out() << "\n";
     Table t({"ACCOUNT", "SCORE"});
-    for (const auto& [name, score] : v.accounts) t.add({name, score_text(score)});
+    for (const auto& [name, score] : v.accounts)
+      t.add({name, score_text(score)});
     t.print(ctx.out());
   }
   return kExitOk;

@@ -17,7 +17,8 @@ namespace {
 // suffix so the two keys publish under different names.
 Result<std::vector<DkimKey>> generate_keys(const std::string& key_type, std::string selector,
                                            const Clock& clock) {
-  if (selector.empty()) selector = "sp" + format_date(day_of(clock.now())).replace(4, 1, "").replace(6, 1, "");
+  if (selector.empty())
+    selector = "sp" + format_date(day_of(clock.now())).replace(4, 1, "").replace(6, 1, "");
   if (!is_valid_selector(selector))
     return make_error(ErrorCode::kInvalidArgument,
                       fmt::format("\"{}\" is not a valid DKIM selector", selector));
@@ -47,7 +48,8 @@ Json key_json(const Domain& d, const DkimKey& k) {
 
 Json domain_json(const Domain& d, const std::vector<std::string>& accounts) {
   Json keys = Json::array();
-  for (const auto& k : d.keys) keys.push_back(key_json(d, k));
+  for (const auto& k : d.keys)
+    keys.push_back(key_json(d, k));
   return Json{{"name", d.name},
               {"created", format_timestamp(d.created)},
               {"keys", keys},
@@ -105,8 +107,8 @@ int domain_add(Context& ctx, const std::vector<std::string>& args) {
   Domain added;
   Status s = ctx.change(
       [&](LmdbEnv& env) -> Status {
-        SENDPOOL_ASSIGN_OR_RETURN(added, admin::add_domain(env, vm["domain"].as<std::string>(),
-                                                           *keys, ctx.clock()));
+        SENDPOOL_ASSIGN_OR_RETURN(
+            added, admin::add_domain(env, vm["domain"].as<std::string>(), *keys, ctx.clock()));
         return ok_status();
       },
       true);
@@ -152,7 +154,8 @@ int domain_dns(Context& ctx, const std::vector<std::string>& args) {
   if (!d) return ctx.fail(d.error());
   if (ctx.json()) {
     Json records = Json::array();
-    for (const auto& k : d->first.keys) records.push_back(key_json(d->first, k));
+    for (const auto& k : d->first.keys)
+      records.push_back(key_json(d->first, k));
     print_json(ctx.out(), records);
   } else {
     print_dns(ctx.out(), d->first);
@@ -170,7 +173,8 @@ int domain_show(Context& ctx, const std::vector<std::string>& args) {
     return kExitOk;
   }
   std::string linked;
-  for (const auto& a : accounts) linked += (linked.empty() ? "" : ", ") + a;
+  for (const auto& a : accounts)
+    linked += (linked.empty() ? "" : ", ") + a;
   print_fields(ctx.out(), {{"domain", domain.name},
                            {"created", format_timestamp(domain.created)},
                            {"accounts", linked.empty() ? "-" : linked}});
@@ -197,7 +201,8 @@ int domain_list(Context& ctx, const std::vector<std::string>& args) {
   if (!s) return ctx.fail(s.error());
   if (ctx.json()) {
     Json out = Json::array();
-    for (const auto& [d, accounts] : rows) out.push_back(domain_json(d, accounts));
+    for (const auto& [d, accounts] : rows)
+      out.push_back(domain_json(d, accounts));
     print_json(ctx.out(), out);
     return kExitOk;
   }
@@ -205,7 +210,9 @@ int domain_list(Context& ctx, const std::vector<std::string>& args) {
   for (const auto& [d, accounts] : rows) {
     std::string keys;
     for (const auto& k : d.keys)
-      if (k.active) keys += (keys.empty() ? "" : ", ") + k.selector + " (" + std::string(to_string(k.type)) + ")";
+      if (k.active)
+        keys +=
+            (keys.empty() ? "" : ", ") + k.selector + " (" + std::string(to_string(k.type)) + ")";
     t.add({d.name, keys, std::to_string(accounts.size())});
   }
   t.print(ctx.out());
@@ -232,8 +239,8 @@ int domain_link_change(Context& ctx, const std::vector<std::string>& args, bool 
   });
   if (!s) return ctx.fail(s.error());
   if (!ctx.json())
-    ctx.out() << fmt::format("domain {} {} account {}\n", domain, link ? "linked to" : "unlinked from",
-                             user);
+    ctx.out() << fmt::format("domain {} {} account {}\n", domain,
+                             link ? "linked to" : "unlinked from", user);
   return kExitOk;
 }
 
@@ -248,12 +255,14 @@ int domain_unlink(Context& ctx, const std::vector<std::string>& args) {
 
 std::vector<Command> domain_commands() {
   return {
-      {"domain", "add", domain_add, "domain add DOMAIN [--selector SEL] [--key-type rsa|ed25519|both]"},
+      {"domain", "add", domain_add,
+       "domain add DOMAIN [--selector SEL] [--key-type rsa|ed25519|both]"},
       {"domain", "dns", domain_dns, "domain dns DOMAIN"},
       {"domain", "show", domain_show, "domain show DOMAIN"},
       {"domain", "list", domain_list, "domain list"},
       {"domain", "remove", domain_remove, "domain remove DOMAIN"},
-      {"domain", "rotate", domain_rotate, "domain rotate DOMAIN [--selector SEL] [--key-type rsa|ed25519|both]"},
+      {"domain", "rotate", domain_rotate,
+       "domain rotate DOMAIN [--selector SEL] [--key-type rsa|ed25519|both]"},
       {"domain", "drop-key", domain_drop_key, "domain drop-key DOMAIN SELECTOR"},
       {"domain", "link", domain_link, "domain link DOMAIN USER"},
       {"domain", "unlink", domain_unlink, "domain unlink DOMAIN USER"},

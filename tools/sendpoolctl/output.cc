@@ -10,7 +10,8 @@ namespace sendpool::ctl {
 
 void Table::print(std::ostream& os) const {
   std::vector<size_t> width(headers_.size());
-  for (size_t i = 0; i < headers_.size(); ++i) width[i] = headers_[i].size();
+  for (size_t i = 0; i < headers_.size(); ++i)
+    width[i] = headers_[i].size();
   for (const auto& row : rows_)
     for (size_t i = 0; i < row.size() && i < width.size(); ++i)
       width[i] = std::max(width[i], row[i].size());
@@ -23,24 +24,30 @@ void Table::print(std::ostream& os) const {
     os << out << "\n";
   };
   line(headers_);
-  for (const auto& row : rows_) line(row);
+  for (const auto& row : rows_)
+    line(row);
 }
 
 void print_fields(std::ostream& os,
                   const std::vector<std::pair<std::string, std::string>>& fields) {
   size_t width = 0;
-  for (const auto& [k, v] : fields) width = std::max(width, k.size());
-  for (const auto& [k, v] : fields) os << fmt::format("{:<{}}  {}\n", k + ":", width + 1, v);
+  for (const auto& [k, v] : fields)
+    width = std::max(width, k.size());
+  for (const auto& [k, v] : fields)
+    os << fmt::format("{:<{}}  {}\n", k + ":", width + 1, v);
 }
 
-void print_json(std::ostream& os, const Json& value) { os << value.dump(2) << "\n"; }
+void print_json(std::ostream& os, const Json& value) {
+  os << value.dump(2) << "\n";
+}
 
-std::string limit_text(uint64_t v) { return v == 0 ? "unlimited" : std::to_string(v); }
+std::string limit_text(uint64_t v) {
+  return v == 0 ? "unlimited" : std::to_string(v);
+}
 
 Json to_json(const Customer& v) {
-  return Json{{"name", v.name},
-              {"max_accounts", v.max_accounts},
-              {"created", format_timestamp(v.created)}};
+  return Json{
+      {"name", v.name}, {"max_accounts", v.max_accounts}, {"created", format_timestamp(v.created)}};
 }
 
 Json to_json(const Plan& v) {
@@ -73,11 +80,10 @@ Json to_json(const SuppressionEntry& v) {
 }
 
 Json to_json(const DayCounters& v) {
-  return Json{{"accepted", v.accepted},     {"enqueued", v.enqueued},
-              {"delivered", v.delivered},   {"bounced", v.bounced},
-              {"suppressed", v.suppressed}, {"complaints", v.complaints},
-              {"unsubscribes", v.unsubscribes}, {"opens", v.opens},
-              {"clicks", v.clicks}};
+  return Json{
+      {"accepted", v.accepted},         {"enqueued", v.enqueued},     {"delivered", v.delivered},
+      {"bounced", v.bounced},           {"suppressed", v.suppressed}, {"complaints", v.complaints},
+      {"unsubscribes", v.unsubscribes}, {"opens", v.opens},           {"clicks", v.clicks}};
 }
 
 Json to_json(const Reputation& v) {

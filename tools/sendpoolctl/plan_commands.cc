@@ -13,9 +13,11 @@ constexpr uint64_t kMaxCount = uint64_t{1} << 53;  // exact in JSON numbers
 
 std::string quota_text(const Plan& p) {
   switch (p.kind) {
-    case PlanKind::kPrepaid: return fmt::format("{} valid {} days", p.messages, p.valid_days);
+    case PlanKind::kPrepaid:
+      return fmt::format("{} valid {} days", p.messages, p.valid_days);
     case PlanKind::kFree:
-    case PlanKind::kMonthly: return fmt::format("{} per month", p.messages);
+    case PlanKind::kMonthly:
+      return fmt::format("{} per month", p.messages);
   }
   return "";
 }
@@ -61,7 +63,8 @@ int plan_list(Context& ctx, const std::vector<std::string>& args) {
   if (!s) return ctx.fail(s.error());
   if (ctx.json()) {
     Json out = Json::array();
-    for (const auto& p : plans) out.push_back(to_json(p));
+    for (const auto& p : plans)
+      out.push_back(to_json(p));
     print_json(ctx.out(), out);
     return kExitOk;
   }

@@ -38,7 +38,8 @@ int pool_add(Context& ctx, const std::vector<std::string>& args) {
   std::string bind = vm["bind"].as<std::string>();
   for (size_t start = 0; start <= bind.size();) {
     size_t comma = bind.find(',', start);
-    std::string part = bind.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+    std::string part =
+        bind.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
     (part.find(':') == std::string::npos ? p.bind_ipv4 : p.bind_ipv6) = part;
     if (comma == std::string::npos) break;
     start = comma + 1;
@@ -46,7 +47,8 @@ int pool_add(Context& ctx, const std::vector<std::string>& args) {
   p.helo = vm["helo"].as<std::string>();
   if (vm.count("nexthop")) p.nexthop = vm["nexthop"].as<std::string>();
   for (char c : p.nexthop)
-    if (c <= ' ' || c == ',' || c >= 0x7f) throw UsageError{"--nexthop must be one Postfix next hop"};
+    if (c <= ' ' || c == ',' || c >= 0x7f)
+      throw UsageError{"--nexthop must be one Postfix next hop"};
   Status s = ctx.change([&](LmdbEnv& env) { return admin::add_pool(env, p); }, true);
   if (!s) return ctx.fail(s.error());
   if (ctx.json())
@@ -63,7 +65,8 @@ int pool_list(Context& ctx, const std::vector<std::string>& args) {
   if (!pools) return ctx.fail(pools.error());
   if (ctx.json()) {
     Json out = Json::array();
-    for (const auto& p : *pools) out.push_back(to_json(p));
+    for (const auto& p : *pools)
+      out.push_back(to_json(p));
     print_json(ctx.out(), out);
     return kExitOk;
   }
@@ -130,9 +133,10 @@ int pool_postfix_config(Context& ctx, const std::vector<std::string>& args) {
   if (!pools) return ctx.fail(pools.error());
   std::string master, main_cf;
   for (const auto& p : *pools) {
-    master += fmt::format("# pool {} ({}, from score {})\n", p.name, to_string(p.category),
-                          p.min_score);
-    master += fmt::format("{:<10} unix  -       -       n       -       -       smtp\n", p.transport);
+    master +=
+        fmt::format("# pool {} ({}, from score {})\n", p.name, to_string(p.category), p.min_score);
+    master +=
+        fmt::format("{:<10} unix  -       -       n       -       -       smtp\n", p.transport);
     if (!p.bind_ipv4.empty()) master += fmt::format("  -o smtp_bind_address={}\n", p.bind_ipv4);
     if (!p.bind_ipv6.empty()) master += fmt::format("  -o smtp_bind_address6={}\n", p.bind_ipv6);
     master += fmt::format("  -o smtp_helo_name={}\n", p.helo);

@@ -39,29 +39,30 @@ int route_show(Context& ctx, const std::vector<std::string>& args) {
     return ok_status();
   });
   if (!s) return ctx.fail(s.error());
-  ReturnPathToken token{TokenKind::kBounce, account->id, day_number(day_of(ctx.clock().now())), *tag};
-  std::string return_path =
-      encode_return_path(token, config.platform.return_path_domain, *secret);
-  std::string why = route.pool.empty()
-                        ? "no pool assigned and no default pool configured for its category: "
-                          "Postfix uses default_transport"
-                    : route.default_pool
-                        ? fmt::format("no pool assigned yet: the default {} pool",
-                                      to_string(account->type))
-                        : "assigned from its reputation";
+  ReturnPathToken token{TokenKind::kBounce, account->id, day_number(day_of(ctx.clock().now())),
+                        *tag};
+  std::string return_path = encode_return_path(token, config.platform.return_path_domain, *secret);
+  std::string why =
+      route.pool.empty() ? "no pool assigned and no default pool configured for its category: "
+                           "Postfix uses default_transport"
+      : route.default_pool
+          ? fmt::format("no pool assigned yet: the default {} pool", to_string(account->type))
+          : "assigned from its reputation";
   if (ctx.json()) {
-    print_json(ctx.out(), Json{{"account", account->username},
-                               {"return_path", return_path},
-                               {"transport", route.transport.empty() ? Json(nullptr) : Json(route.transport)},
-                               {"pool", route.pool.empty() ? Json(nullptr) : Json(route.pool)},
-                               {"default_pool", route.default_pool}});
+    print_json(ctx.out(),
+               Json{{"account", account->username},
+                    {"return_path", return_path},
+                    {"transport", route.transport.empty() ? Json(nullptr) : Json(route.transport)},
+                    {"pool", route.pool.empty() ? Json(nullptr) : Json(route.pool)},
+                    {"default_pool", route.default_pool}});
     return kExitOk;
   }
-  print_fields(ctx.out(), {{"account", account->username},
-                           {"return path", return_path + " (the tag changes per message)"},
-                           {"route answer", route.transport.empty() ? "NOTFOUND" : "OK " + route.transport},
-                           {"pool", route.pool.empty() ? "-" : route.pool},
-                           {"why", why}});
+  print_fields(ctx.out(),
+               {{"account", account->username},
+                {"return path", return_path + " (the tag changes per message)"},
+                {"route answer", route.transport.empty() ? "NOTFOUND" : "OK " + route.transport},
+                {"pool", route.pool.empty() ? "-" : route.pool},
+                {"why", why}});
   return kExitOk;
 }
 

@@ -59,7 +59,8 @@ int stats(Context& ctx, const std::vector<std::string>& args) {
   });
   if (!s) return ctx.fail(s.error());
   DayCounters total;
-  for (const auto& [d, c] : by_day) total += c;
+  for (const auto& [d, c] : by_day)
+    total += c;
   if (ctx.json()) {
     Json days = Json::array();
     for (const auto& [d, c] : by_day) {
@@ -67,10 +68,15 @@ int stats(Context& ctx, const std::vector<std::string>& args) {
       j["date"] = format_date(d);
       days.push_back(j);
     }
-    Json out{{"from", format_date(from)}, {"to", format_date(today)}, {"accounts", names},
-             {"days", days}, {"total", to_json(total)}};
-    if (vm.count("customer")) out["customer"] = vm["customer"].as<std::string>();
-    else out["account"] = vm["user"].as<std::string>();
+    Json out{{"from", format_date(from)},
+             {"to", format_date(today)},
+             {"accounts", names},
+             {"days", days},
+             {"total", to_json(total)}};
+    if (vm.count("customer"))
+      out["customer"] = vm["customer"].as<std::string>();
+    else
+      out["account"] = vm["user"].as<std::string>();
     print_json(ctx.out(), out);
     return kExitOk;
   }
@@ -82,7 +88,8 @@ int stats(Context& ctx, const std::vector<std::string>& args) {
            std::to_string(c.complaints), std::to_string(c.unsubscribes), std::to_string(c.opens),
            std::to_string(c.clicks)});
   };
-  for (const auto& [d, c] : by_day) row(format_date(d), c);
+  for (const auto& [d, c] : by_day)
+    row(format_date(d), c);
   row("total", total);
   t.print(ctx.out());
   return kExitOk;
@@ -110,10 +117,11 @@ int reputation_show(Context& ctx, const std::vector<std::string>& args) {
   if (!vm.count("customer")) {
     const Row& r = rows.front();
     if (ctx.json()) {
-      print_json(ctx.out(), Json{{"account", r.account.username},
-                                 {"reputation", score_json(r.reputation)},
-                                 {"pool", r.account.pool.empty() ? Json(nullptr) : Json(r.account.pool)},
-                                 {"status", to_string(r.account.status)}});
+      print_json(ctx.out(),
+                 Json{{"account", r.account.username},
+                      {"reputation", score_json(r.reputation)},
+                      {"pool", r.account.pool.empty() ? Json(nullptr) : Json(r.account.pool)},
+                      {"status", to_string(r.account.status)}});
       return kExitOk;
     }
     std::vector<std::pair<std::string, std::string>> f{{"account", r.account.username}};
@@ -121,8 +129,10 @@ int reputation_show(Context& ctx, const std::vector<std::string>& args) {
       f.emplace_back("score", fmt::format("{:.1f}", r.reputation->score));
       f.emplace_back("bounce rate", fmt::format("{:.2f}%", 100 * r.reputation->bounce_rate));
       f.emplace_back("complaint rate", fmt::format("{:.3f}%", 100 * r.reputation->complaint_rate));
-      f.emplace_back("unsubscribe rate", fmt::format("{:.2f}%", 100 * r.reputation->unsubscribe_rate));
-      f.emplace_back("engagement rate", fmt::format("{:.2f}%", 100 * r.reputation->engagement_rate));
+      f.emplace_back("unsubscribe rate",
+                     fmt::format("{:.2f}%", 100 * r.reputation->unsubscribe_rate));
+      f.emplace_back("engagement rate",
+                     fmt::format("{:.2f}%", 100 * r.reputation->engagement_rate));
       f.emplace_back("computed", format_timestamp(r.reputation->computed));
     } else {
       f.emplace_back("score", "- (not computed yet)");
@@ -150,12 +160,13 @@ int reputation_show(Context& ctx, const std::vector<std::string>& args) {
                                {"accounts", accounts}});
     return kExitOk;
   }
-  print_fields(ctx.out(),
-               {{"customer", vm["customer"].as<std::string>()},
-                {"reputation", average ? fmt::format("{:.1f} (average of scored accounts)", *average)
-                                       : "- (no account has a score yet)"},
-                {"high-volume plans", fmt::format("{} (needs {:.0f})", eligible ? "eligible" : "not eligible",
-                                                  threshold)}});
+  print_fields(
+      ctx.out(),
+      {{"customer", vm["customer"].as<std::string>()},
+       {"reputation", average ? fmt::format("{:.1f} (average of scored accounts)", *average)
+                              : "- (no account has a score yet)"},
+       {"high-volume plans",
+        fmt::format("{} (needs {:.0f})", eligible ? "eligible" : "not eligible", threshold)}});
   ctx.out() << "\n";
   Table t({"ACCOUNT", "SCORE"});
   for (const auto& r : rows)

@@ -44,14 +44,17 @@ int suppression_add(Context& ctx, const std::vector<std::string>& args) {
   po::options_description desc;
   add_scope_options(desc);
   desc.add_options()("address", po::value<std::string>()->required(), "address to suppress")(
-      "reason", po::value<std::string>()->default_value("manual"), "bounce|complaint|unsubscribe|manual")(
-      "detail", po::value<std::string>()->default_value(""), "free text");
+      "reason", po::value<std::string>()->default_value("manual"),
+      "bounce|complaint|unsubscribe|manual")("detail", po::value<std::string>()->default_value(""),
+                                             "free text");
   // With --global the only bare argument is the address.
   bool global = std::find(args.begin(), args.end(), "--global") != args.end();
-  Options vm = parse_args(args, desc, global ? std::vector<std::string>{"address"}
-                                             : std::vector<std::string>{"user", "address"});
+  Options vm = parse_args(
+      args, desc,
+      global ? std::vector<std::string>{"address"} : std::vector<std::string>{"user", "address"});
   auto user = scope_of(vm);
-  admin::NewSuppression e{vm["address"].as<std::string>(), reason_arg(vm["reason"].as<std::string>()),
+  admin::NewSuppression e{vm["address"].as<std::string>(),
+                          reason_arg(vm["reason"].as<std::string>()),
                           vm["detail"].as<std::string>()};
   Status s = ctx.change([&](LmdbEnv& env) -> Status {
     SENDPOOL_TRY(admin::add_suppressions(env, user, {e}, ctx.clock()));
@@ -67,17 +70,20 @@ int suppression_remove(Context& ctx, const std::vector<std::string>& args) {
   add_scope_options(desc);
   desc.add_options()("address", po::value<std::string>()->required(), "address");
   bool global = std::find(args.begin(), args.end(), "--global") != args.end();
-  Options vm = parse_args(args, desc, global ? std::vector<std::string>{"address"}
-                                             : std::vector<std::string>{"user", "address"});
+  Options vm = parse_args(
+      args, desc,
+      global ? std::vector<std::string>{"address"} : std::vector<std::string>{"user", "address"});
   auto user = scope_of(vm);
   std::string address = vm["address"].as<std::string>();
-  Status s = ctx.change([&](LmdbEnv& env) { return admin::remove_suppression(env, user, address); });
+  Status s =
+      ctx.change([&](LmdbEnv& env) { return admin::remove_suppression(env, user, address); });
   if (!s) return ctx.fail(s.error());
   if (!ctx.json()) ctx.out() << fmt::format("{} removed from {}\n", address, scope_text(user));
   return kExitOk;
 }
 
-Result<std::vector<SuppressionEntry>> read_entries(Context& ctx, const std::optional<std::string>& user) {
+Result<std::vector<SuppressionEntry>> read_entries(Context& ctx,
+                                                   const std::optional<std::string>& user) {
   std::vector<SuppressionEntry> entries;
   SENDPOOL_TRY(ctx.read([&](const ReadTxn& txn) -> Status {
     SENDPOOL_ASSIGN_OR_RETURN(SuppressionScope scope, admin::resolve_scope(txn, user));
@@ -104,7 +110,8 @@ int suppression_list(Context& ctx, const std::vector<std::string>& args) {
   if (!entries) return ctx.fail(entries.error());
   if (ctx.json()) {
     Json out = Json::array();
-    for (const auto& e : *entries) out.push_back(to_json(e));
+    for (const auto& e : *entries)
+      out.push_back(to_json(e));
     print_json(ctx.out(), out);
     return kExitOk;
   }
@@ -155,8 +162,10 @@ int suppression_import(Context& ctx, const std::vector<std::string>& args) {
       admin::NewSuppression e{(*fields)[0], SuppressionReason::kManual, ""};
       if (fields->size() > 1 && !(*fields)[1].empty()) {
         auto r = parse_suppression_reason((*fields)[1]);
-        if (!r) problem = fmt::format("unknown reason \"{}\"", (*fields)[1]);
-        else e.reason = *r;
+        if (!r)
+          problem = fmt::format("unknown reason \"{}\"", (*fields)[1]);
+        else
+          e.reason = *r;
       }
       if (fields->size() > 2) e.detail = (*fields)[2];
       if (problem.empty()) {
@@ -171,9 +180,11 @@ int suppression_import(Context& ctx, const std::vector<std::string>& args) {
                                                                   path, kMaxImportEntries)));
   }
   if (!problems.empty()) {
-    for (size_t i = 0; i < problems.size() && i < 20; ++i) ctx.err() << problems[i] << "\n";
-    return ctx.fail(make_error(ErrorCode::kInvalidArgument,
-                               fmt::format("{} bad line(s) in {}; nothing imported", problems.size(), path)));
+    for (size_t i = 0; i < problems.size() && i < 20; ++i)
+      ctx.err() << problems[i] << "\n";
+    return ctx.fail(
+        make_error(ErrorCode::kInvalidArgument,
+                   fmt::format("{} bad line(s) in {}; nothing imported", problems.size(), path)));
   }
   size_t added = 0;
   Status s = ctx.change([&](LmdbEnv& env) -> Status {

@@ -48,6 +48,7 @@ class PolicydThroughPostfix(ChainTestCase):
         for user, plan, kind in [
             ("tx-send", "business", "transactional"),
             ("tx-auth", "business", "transactional"),
+            ("tx-auth2", "business", "transactional"),
             ("tx-monthly2", "monthly-two", "transactional"),
             ("tx-prepaid2", "prepaid-two", "transactional"),
             ("tx-suppress", "business", "transactional"),
@@ -129,6 +130,20 @@ class PolicydThroughPostfix(ChainTestCase):
         self.assertTrue(ok.queued, ok)
         self.delivered_to(["bob@example.com"])
         self.assertEqual(self.counters("tx-auth")["accepted"], 1)
+
+    def test_b_password_change_and_disabling_beat_the_credential_cache(self):
+        first = self.send("tx-auth2", ["erin@example.com"])
+        self.assertReply(first.auth_reply, "235", first)  # now in policyd's credential cache
+        sp = self.chain.sendpool
+        sp.ctl("account", "passwd", "tx-auth2", "--password-stdin", input="another good password\n")
+        old = self.send("tx-auth2", ["erin@example.com"])
+        self.assertReply(old.auth_reply, "535", old)
+        new = self.send("tx-auth2", ["erin@example.com"], password="another good password")
+        self.assertReply(new.auth_reply, "235", new)
+        sp.ctl("account", "set", "tx-auth2", "--status", "disabled", "--reason", "test")
+        off = self.send("tx-auth2", ["erin@example.com"], password="another good password")
+        self.assertReply(off.auth_reply, "535", off)
+        self.assertEqual(self.counters("tx-auth2")["accepted"], 2)
 
     def test_b_no_auth_is_refused_by_the_policy_before_permit_mynetworks(self):
         # mynetworks = 127.0.0.0/8, yet policyd (first in smtpd_recipient_restrictions)

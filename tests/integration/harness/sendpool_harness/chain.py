@@ -98,6 +98,14 @@ class Chain:
         for title, path in self.logs().items():
             stream.write(f"\n===== {title} ({path}), last {lines} lines =====\n")
             stream.write(util.tail(path, lines) + "\n")
+        if self.sink is not None:
+            msgs = self.sink.messages()
+            stream.write(f"\n===== the sink received {len(msgs)} message(s) =====\n")
+            for m in msgs[-lines:]:
+                stream.write(f"client={m.client_addr} from=<{m.mail_from}> to={m.rcpt_to} "
+                             f"subject={m.message.get('Subject')!r}\n")
+            for client, rcpt, reply in self.sink.refusals()[-lines:]:
+                stream.write(f"refused: client={client} to=<{rcpt}>: {reply}\n")
         stream.flush()
 
     def __enter__(self):
@@ -143,7 +151,7 @@ class ChainTestCase(unittest.TestCase):
         return outcome
 
 
-def main(argv=None):
+def main(argv=None, module="__main__"):
     """unittest.main() that first takes `--build-dir DIR` (or $SENDPOOL_BUILD_DIR) out of argv."""
     argv = list(sys.argv if argv is None else argv)
     build_dir = os.environ.get("SENDPOOL_BUILD_DIR")
@@ -160,4 +168,4 @@ def main(argv=None):
             rest.append(argv[i])
             i += 1
     ChainTestCase.build_dir = os.path.abspath(build_dir) if build_dir else None
-    unittest.main(argv=rest, verbosity=2)
+    unittest.main(module=module, argv=rest, verbosity=2)

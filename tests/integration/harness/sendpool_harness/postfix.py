@@ -257,6 +257,10 @@ class PrivatePostfix:
         util.wait_for_port(self.port, timeout, what="Postfix smtpd")
         return self
 
+    def process_ids(self):
+        """The master's PID and its descendants' (read from /proc now)."""
+        return ([self.master_pid] if self.master_pid else []) + self._descendants()
+
     def _descendants(self):
         if not self.master_pid:
             return []

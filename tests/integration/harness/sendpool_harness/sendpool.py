@@ -221,8 +221,13 @@ class Sendpool:
         if self.policyd is None or self.policyd.poll() is not None:
             self.policyd = self._spawn([self.policyd_bin, "--config", self.config_path,
                                         "--foreground"], self.policyd_log)
-            for port in (self.policy_port, self.route_port, self.auth_port):
-                util.wait_for_port(port, timeout, process=self.policyd, what="sendpool-policyd")
+            try:
+                for port in (self.policy_port, self.route_port, self.auth_port):
+                    util.wait_for_port(port, timeout, process=self.policyd, what="sendpool-policyd")
+            except util.HarnessError as e:
+                # e.g. "no store at ...": policyd never creates the store, sendpoolctl does
+                # (create the catalogue before start()).
+                raise util.HarnessError(f"{e}\n{util.tail(self.policyd_log, 20)}") from None
         if self.milter_bin and (self.milter is None or self.milter.poll() is not None):
             self.milter = self._spawn([self.milter_bin, "--config", self.config_path,
                                        "--foreground"], self.milter_log)
