@@ -17,7 +17,7 @@ std::string CredentialCache::cache_key(std::string_view user, std::string_view p
 bool CredentialCache::hit(std::string_view user, std::string_view password,
                           std::string_view stored_hash, TimePoint now) const {
   auto it = entries_.find(cache_key(user, password));
-  return it != entries_.end() && it->second.expires > now && (void(stored_hash), true);
+  return it != entries_.end() && it->second.expires > now && it->second.stored_hash == stored_hash;
 }
 
 void CredentialCache::remember(std::string_view user, std::string_view password,

@@ -111,7 +111,7 @@ std::string PolicyService::on_recipient(const PolicyRequest& request) {
     facts.account = &*account;
     facts.plan = &*plan;
     SENDPOOL_ASSIGN_OR_RETURN(facts.availability, availability(txn, *account, *plan, now));
-    facts.reserved_open = 0;
+    facts.reserved_open = ledger_.reserved(account->id);
     facts.reserved_in_message = open ? open->reserved : 0;
     facts.message_counted = open && open->reserved > 0;
     facts.messages_last_hour = window_.count(account->id, now);
@@ -181,9 +181,18 @@ void PolicyService::on_end_of_message(const PolicyRequest& request, Reply reply)
     reply(refusal);
     return;
   }
-  if (queue_id.empty() || charge.charged + charge.suppressed == 0) {
+  if (charge.charged + charge.suppressed == 0) {
     ledger_.release(instance);
     reply(std::string(kDunno));
+    return;
+  }
+  if (queue_id.empty()) {
+    // Postfix always names the queue file here; without it the charge could never be
+    // matched to the message's fate. Fail safe.
+    ledger_.release(instance);
+    reply(temporary_failure(make_error(ErrorCode::kInvalidArgument,
+                                       "END-OF-MESSAGE without queue_id"),
+                            request));
     return;
   }
   writer_.submit(charge, [this, instance, charge, reply = std::move(reply)](const Status& done) {

@@ -153,6 +153,7 @@ struct Charge {
   uint32_t charged = 0;     // recipients charged against the plan
   uint32_t suppressed = 0;  // recipients accepted but suppressed (not charged)
   TimePoint time{};
+  uint32_t prepaid_debited = 0;  // taken from a prepaid package (set when the charge is applied)
 };
 
 }  // namespace sendpool

@@ -48,7 +48,7 @@ std::optional<OpenTransaction> QuotaLedger::release(const std::string& instance)
 std::vector<std::string> QuotaLedger::expire(TimePoint now, std::chrono::seconds max_idle) {
   std::vector<std::string> stale;
   for (const auto& [instance, t] : open_)
-    if (now - t.last_seen >= max_idle) stale.push_back(instance);
+    if (now - t.last_seen > max_idle) stale.push_back(instance);
   for (const auto& instance : stale) release(instance);
   return stale;
 }

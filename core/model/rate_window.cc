@@ -13,7 +13,7 @@ void HourlyWindow::add(AccountId account, TimePoint now, uint64_t n) {
   size_t i = static_cast<size_t>(m % kBuckets);
   if (b.minute[i] != m) {
     b.minute[i] = m;
-    (void)0;
+    b.count[i] = 0;
   }
   b.count[i] += n;
 }

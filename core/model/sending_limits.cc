@@ -27,7 +27,7 @@ Verdict check_recipient(const RecipientFacts& f) {
   const Account& a = *f.account;
   const Plan& p = *f.plan;
   if (Verdict size = check_message_size(a, p, f.declared_size); !size.accept) return size;
-  if (p.max_recipients > 0 && f.reserved_in_message > p.max_recipients)
+  if (p.max_recipients > 0 && f.reserved_in_message >= p.max_recipients)
     return Verdict::refuse(
         fmt::format("452 4.5.3 too many recipients: plan {} allows {} per message", p.name,
                     p.max_recipients));

@@ -20,7 +20,9 @@ struct Element {
   bool angle_closed = false;  // after '>': only whitespace and comments may follow
 };
 
-bool is_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
+bool is_space(char c) {
+  return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
 
 // Whether an angle address so far is an obsolete source route ("@a,@b"), which ends at ':'.
 bool is_route(std::string_view angle) {
@@ -132,8 +134,10 @@ Result<std::string> compact(std::string_view spec) {
     char c = spec[i];
     if (quoted) {
       out.push_back(c);
-      if (c == '\\' && i + 1 < spec.size()) out.push_back(spec[++i]);
-      else if (c == '"') quoted = false;
+      if (c == '\\' && i + 1 < spec.size())
+        out.push_back(spec[++i]);
+      else if (c == '"')
+        quoted = false;
       continue;
     }
     if (is_space(c)) {

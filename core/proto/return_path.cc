@@ -29,7 +29,7 @@ std::string mac_text(std::string_view secret, std::string_view signed_text) {
 template <typename T>
 std::optional<T> parse_hex(std::string_view text, size_t max_digits) {
   if (text.empty() || text.size() > max_digits) return std::nullopt;
-    // one spelling per number
+  if (text.size() > 1 && text[0] == '0') return std::nullopt;  // one spelling per number
   T v{};
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v, 16);
   if (ec != std::errc() || end != text.data() + text.size()) return std::nullopt;

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "core/base/civil_time.h"
 #include "core/store/records.h"
 #include "core/store/tables.h"
@@ -46,12 +48,17 @@ Status apply_charge(WriteTxn& txn, const Charge& charge) {
   c.enqueued += charge.charged;
   c.suppressed += charge.suppressed;
   SENDPOOL_TRY(tables::put_counters(txn, account.id, day, c));
+  Charge recorded = charge;
+  recorded.prepaid_debited = 0;
   SENDPOOL_ASSIGN_OR_RETURN(bool prepaid, is_prepaid(txn, account));
   if (prepaid && charge.charged > 0) {
-    account.prepaid_remaining = minus(account.prepaid_remaining, charge.charged);
+    // A package never goes below zero; the refund gives back exactly what was taken.
+    recorded.prepaid_debited =
+        static_cast<uint32_t>(std::min<uint64_t>(account.prepaid_remaining, charge.charged));
+    account.prepaid_remaining -= recorded.prepaid_debited;
     SENDPOOL_TRY(tables::put_account(txn, account));
   }
-  return txn.put(Db::kCharges, charge.queue_id, encode(charge));
+  return txn.put(Db::kCharges, charge.queue_id, encode(recorded));
 }
 
 Result<std::optional<Charge>> refund_charge(WriteTxn& txn, std::string_view queue_id) {
@@ -64,9 +71,8 @@ Result<std::optional<Charge>> refund_charge(WriteTxn& txn, std::string_view queu
   c.enqueued = minus(c.enqueued, charge->charged);
   c.suppressed = minus(c.suppressed, charge->suppressed);
   SENDPOOL_TRY(tables::put_counters(txn, account.id, day, c));
-  SENDPOOL_ASSIGN_OR_RETURN(bool prepaid, is_prepaid(txn, account));
-  if (prepaid && charge->charged > 0) {
-    (void)0;
+  if (charge->prepaid_debited > 0) {
+    account.prepaid_remaining += charge->prepaid_debited;
     SENDPOOL_TRY(tables::put_account(txn, account));
   }
   SENDPOOL_TRY(txn.del(Db::kCharges, queue_id));

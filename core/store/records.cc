@@ -274,6 +274,7 @@ std::string encode(const Charge& v) {
       .u64(v.charged)
       .u64(v.suppressed)
       .i64(secs(v.time))
+      .u64(v.prepaid_debited)
       .take();
 }
 
@@ -287,7 +288,10 @@ Result<Charge> decode_charge(std::string_view bytes) {
   v.charged = static_cast<uint32_t>(charged);
   v.suppressed = static_cast<uint32_t>(suppressed);
   v.time = time_from(r.i64());
-  return finish(r, std::move(v), "charge", charged <= UINT32_MAX && suppressed <= UINT32_MAX);
+  uint64_t debited = r.u64();
+  v.prepaid_debited = static_cast<uint32_t>(debited);
+  return finish(r, std::move(v), "charge",
+                charged <= UINT32_MAX && suppressed <= UINT32_MAX && debited <= charged);
 }
 
 }  // namespace sendpool

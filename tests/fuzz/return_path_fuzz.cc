@@ -76,7 +76,8 @@ void check_decoded(std::string_view input) {
 
 uint64_t take(const uint8_t*& data, size_t n) {
   uint64_t v = 0;
-  for (size_t i = 0; i < n; ++i) v = (v << 8) | *data++;
+  for (size_t i = 0; i < n; ++i)
+    v = (v << 8) | *data++;
   return v;
 }
 

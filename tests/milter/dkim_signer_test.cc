@@ -39,9 +39,9 @@ TestKey make_key(std::string domain, std::string selector, KeyType type) {
     ADD_FAILURE() << "generate_dkim_key: " << generated.error().message;
     return {};
   }
-  return TestKey{SigningKey{std::move(domain), std::move(selector), type,
-                            generated->private_key_pem},
-                 dkim_txt_value(type, generated->public_key_b64)};
+  return TestKey{
+      SigningKey{std::move(domain), std::move(selector), type, generated->private_key_pem},
+      dkim_txt_value(type, generated->public_key_b64)};
 }
 
 // Generated once: RSA-2048 generation is the slow part of this suite.
@@ -75,8 +75,7 @@ Headers message_headers() {
           {"List-Unsubscribe-Post", "List-Unsubscribe=One-Click"}};
 }
 
-const std::vector<std::string> kBody = {"Hello Alice,\r\n", "\r\nthis is  a test.\r\n",
-                                        "Bye\r\n"};
+const std::vector<std::string> kBody = {"Hello Alice,\r\n", "\r\nthis is  a test.\r\n", "Bye\r\n"};
 
 class DkimSignerTest : public ::testing::Test {
  protected:
@@ -90,9 +89,11 @@ class DkimSignerTest : public ::testing::Test {
   Result<std::string> sign(const SigningKey& key, const Headers& headers = message_headers(),
                            const std::vector<std::string>& body = kBody) {
     SENDPOOL_ASSIGN_OR_RETURN(auto job, factory_->start(key, "4ABCDEF"));
-    for (const auto& [n, v] : headers) SENDPOOL_TRY(job->header(n, v));
+    for (const auto& [n, v] : headers)
+      SENDPOOL_TRY(job->header(n, v));
     SENDPOOL_TRY(job->end_of_headers());
-    for (const auto& chunk : body) SENDPOOL_TRY(job->body(chunk));
+    for (const auto& chunk : body)
+      SENDPOOL_TRY(job->body(chunk));
     return job->finish();
   }
 
@@ -113,10 +114,13 @@ std::string assemble(const std::vector<std::string>& signatures,
                      const Headers& headers = message_headers(),
                      const std::vector<std::string>& body = kBody) {
   std::string out;
-  for (const auto& s : signatures) out += "DKIM-Signature: " + crlf(s) + "\r\n";
-  for (const auto& [n, v] : headers) out += n + ": " + crlf(v) + "\r\n";
+  for (const auto& s : signatures)
+    out += "DKIM-Signature: " + crlf(s) + "\r\n";
+  for (const auto& [n, v] : headers)
+    out += n + ": " + crlf(v) + "\r\n";
   out += "\r\n";
-  for (const auto& chunk : body) out += chunk;
+  for (const auto& chunk : body)
+    out += chunk;
   return out;
 }
 
@@ -202,7 +206,8 @@ std::vector<std::string> verify(const std::string& message, const std::vector<Te
   }
   std::string output;
   char buf[256];
-  while (std::fgets(buf, sizeof buf, pipe)) output += buf;
+  while (std::fgets(buf, sizeof buf, pipe))
+    output += buf;
   int status = ::pclose(pipe);
   EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << command << "\n" << output;
   std::vector<std::string> verdicts;
@@ -218,7 +223,9 @@ std::vector<std::string> verify(const std::string& message, const std::vector<Te
   return verdicts;
 }
 
-std::vector<TestKey> all_keys() { return {domain_rsa(), domain_ed25519(), platform_rsa()}; }
+std::vector<TestKey> all_keys() {
+  return {domain_rsa(), domain_ed25519(), platform_rsa()};
+}
 
 TEST_F(DkimSignerTest, RsaSignatureIsRelaxedOversignsFromAndVerifies) {
   auto signature = sign(domain_rsa().key);
@@ -252,9 +259,8 @@ TEST_F(DkimSignerTest, TheHeaderListOversignsFromAndNeverCoversTransitHeaders) {
     EXPECT_EQ(std::count(h.begin(), h.end(), "from"), 2) << tags_of(*signature)["h"];
     for (const char* name : {"received", "return-path", "x-mailer", "dkim-signature"})
       EXPECT_EQ(std::count(h.begin(), h.end(), name), 0) << name;
-    for (const char* name : {"to", "subject", "date", "message-id", "mime-version",
-                             "content-type", "list-unsubscribe", "list-unsubscribe-post",
-                             "feedback-id"})
+    for (const char* name : {"to", "subject", "date", "message-id", "mime-version", "content-type",
+                             "list-unsubscribe", "list-unsubscribe-post", "feedback-id"})
       EXPECT_EQ(std::count(h.begin(), h.end(), name), 1) << name;
   }
 }
@@ -285,9 +291,11 @@ TEST_F(DkimSignerTest, DomainAndPlatformSignaturesOnOneMessageAllVerify) {
 
 TEST_F(DkimSignerTest, BodyChunkBoundariesDoNotChangeTheSignature) {
   std::string whole;
-  for (const auto& chunk : kBody) whole += chunk;
+  for (const auto& chunk : kBody)
+    whole += chunk;
   std::vector<std::string> bytes;
-  for (char c : whole) bytes.emplace_back(1, c);
+  for (char c : whole)
+    bytes.emplace_back(1, c);
   auto signature = sign(domain_ed25519().key, message_headers(), bytes);
   ASSERT_TRUE(signature) << signature.error().message;
   EXPECT_EQ(verify(assemble({*signature}), all_keys()), std::vector<std::string>{"pass"});

@@ -23,14 +23,16 @@
 
 namespace sendpool::milter::testing {
 
-inline Error store_down() { return make_error(ErrorCode::kUnavailable, "fake store is down"); }
+inline Error store_down() {
+  return make_error(ErrorCode::kUnavailable, "fake store is down");
+}
 
 class FakeCatalog final : public Catalog {
  public:
-  std::map<std::string, Account, std::less<>> accounts;        // by username
-  std::map<std::string, std::string, std::less<>> clients;     // client address -> username
-  std::set<std::pair<std::string, std::string>> links;         // (domain, username)
-  std::set<std::pair<AccountId, std::string>> suppressions;    // (0 = platform, normalised)
+  std::map<std::string, Account, std::less<>> accounts;              // by username
+  std::map<std::string, std::string, std::less<>> clients;           // client address -> username
+  std::set<std::pair<std::string, std::string>> links;               // (domain, username)
+  std::set<std::pair<AccountId, std::string>> suppressions;          // (0 = platform, normalised)
   std::map<std::string, std::vector<SigningKey>, std::less<>> keys;  // by domain
 
   // Each flag makes that kind of call fail as an unreadable store would.

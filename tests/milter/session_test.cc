@@ -101,10 +101,13 @@ class SessionTest : public ::testing::Test {
   EomChanges send(const Message& m) {
     Session& s = session();
     EXPECT_EQ(s.mail(m.sender, m.auth).action, Action::kContinue) << m.sender;
-    for (const auto& r : m.recipients) EXPECT_EQ(s.rcpt(r).action, Action::kContinue) << r;
-    for (const auto& [n, v] : m.headers) EXPECT_EQ(s.header(n, v).action, Action::kContinue) << n;
+    for (const auto& r : m.recipients)
+      EXPECT_EQ(s.rcpt(r).action, Action::kContinue) << r;
+    for (const auto& [n, v] : m.headers)
+      EXPECT_EQ(s.header(n, v).action, Action::kContinue) << n;
     EXPECT_EQ(s.end_of_headers().action, Action::kContinue);
-    for (const auto& chunk : m.body) EXPECT_EQ(s.body(chunk).action, Action::kContinue);
+    for (const auto& chunk : m.body)
+      EXPECT_EQ(s.body(chunk).action, Action::kContinue);
     return s.end_of_message("4ABCDEF");
   }
 
@@ -240,7 +243,7 @@ TEST_F(SessionTest, RcptBeforeAnAcceptedMailIsRefused) {
 
 TEST_F(SessionTest, SuppressedRecipientsAreDeletedExactlyAsTheyWereGiven) {
   catalog_.suppress(kAcmeId, "bob@dest.example");
-  catalog_.suppress(0, "Carol@dest.example");  // platform-wide
+  catalog_.suppress(0, "Carol@dest.example");        // platform-wide
   catalog_.suppress(kPromoId, "dave@dest.example");  // another account's list: not ours
   Message m;
   m.recipients = {"<Alice@Dest.Example>", "<bob@DEST.example>", "<Carol@Dest.Example>",
@@ -267,7 +270,7 @@ TEST_F(SessionTest, WhenEveryRecipientIsSuppressedTheMessageIsDiscarded) {
 
 struct AuthorCase {
   std::string name;
-  Headers headers;  // replaces From:/Sender: of good_headers()
+  Headers headers;        // replaces From:/Sender: of good_headers()
   std::string text_part;  // empty: accepted; otherwise the 550 text must contain it
   std::string signed_domain = "good.example";
 };
@@ -293,9 +296,7 @@ TEST_F(SessionTest, AuthorHeadersNeedExactlyOneLinkedMailboxChecksAtEndOfMessage
       {"two addresses, one elsewhere",
        {{"From", "a@good.example, b@evil.example"}},
        "exactly one address"},
-      {"quoted display name with @",
-       {{"From", "\"a@evil.example\" <x@good.example>"}},
-       ""},
+      {"quoted display name with @", {{"From", "\"a@evil.example\" <x@good.example>"}}, ""},
       {"display name with @ and comma",
        {{"From", "\"Evil, a@evil.example\" <x@good.example>"}},
        ""},
@@ -307,9 +308,7 @@ TEST_F(SessionTest, AuthorHeadersNeedExactlyOneLinkedMailboxChecksAtEndOfMessage
       {"nested comment", {{"From", "Acme (a (b@evil.example) c) <x@good.example>"}}, ""},
       {"group of one", {{"From", "Team: x@good.example;"}}, ""},
       {"empty group", {{"From", "undisclosed-recipients:;"}}, "exactly one address"},
-      {"group of two",
-       {{"From", "Team: x@good.example, y@good.example;"}},
-       "exactly one address"},
+      {"group of two", {{"From", "Team: x@good.example, y@good.example;"}}, "exactly one address"},
       {"address after a group",
        {{"From", "Team: <x@good.example>; y@evil.example"}},
        "exactly one address"},
@@ -319,9 +318,15 @@ TEST_F(SessionTest, AuthorHeadersNeedExactlyOneLinkedMailboxChecksAtEndOfMessage
       {"upper-case domain", {{"From", "News <News@GOOD.EXAMPLE>"}}, ""},
       {"folded", {{"From", "Acme News\n\t<news@good.example>"}}, ""},
       {"IDN A-label", {{"From", "x@xn--bcher-kva.example"}}, "", "xn--bcher-kva.example"},
-      {"IDN A-label, upper case", {{"From", "x@XN--BCHER-KVA.example"}}, "",
+      {"IDN A-label, upper case",
+       {{"From", "x@XN--BCHER-KVA.example"}},
+       "",
        "xn--bcher-kva.example"},
-      {"IDN U-label", {{"From", "x@b\xc3\xbc" "cher.example"}}, "exactly one address"},
+      {"IDN U-label",
+       {{"From",
+         "x@b\xc3\xbc"
+         "cher.example"}},
+       "exactly one address"},
       {"other linked domain", {{"From", "x@also.example"}}, "", "also.example"},
       {"not linked",
        {{"From", "x@other.example"}},
@@ -331,9 +336,7 @@ TEST_F(SessionTest, AuthorHeadersNeedExactlyOneLinkedMailboxChecksAtEndOfMessage
        "From: domain evil.example is not authorised for account acme"},
       {"malformed", {{"From", "<x@good.example"}}, "exactly one address"},
       {"empty", {{"From", ""}}, "exactly one address"},
-      {"Sender linked",
-       {{"From", "x@good.example"}, {"Sender", "agent@also.example"}},
-       ""},
+      {"Sender linked", {{"From", "x@good.example"}, {"Sender", "agent@also.example"}}, ""},
       {"Sender not linked",
        {{"From", "x@good.example"}, {"Sender", "agent@other.example"}},
        "Sender: domain other.example is not authorised for account acme"},
@@ -441,8 +444,8 @@ TEST_F(SessionTest, PromotionalMailGetsAnHttpsUrlAndOneClickPostWhenAUrlIsConfig
     std::string url;
     std::string joiner;
   };
-  for (const Case& c : {Case{"https://unsub.example/u", "?"},
-                        Case{"https://unsub.example/u?list=news", "&"}}) {
+  for (const Case& c :
+       {Case{"https://unsub.example/u", "?"}, Case{"https://unsub.example/u?list=news", "&"}}) {
     SCOPED_TRACE(c.url);
     platform_.unsubscribe_url = c.url;
     EomChanges out = send(promotional());
@@ -488,7 +491,8 @@ TEST_F(SessionTest, TheNewSenderIsASignedBounceTokenForTheAccount) {
   ASSERT_TRUE(parsed);
   EXPECT_LE(parsed->local.size(), kMaxLocalPartLength);
   EXPECT_EQ(parsed->domain, kReturnPathDomain);
-  for (char c : sender) EXPECT_FALSE(c >= 'A' && c <= 'Z') << sender;
+  for (char c : sender)
+    EXPECT_FALSE(c >= 'A' && c <= 'Z') << sender;
 }
 
 // ---- Signatures ----
@@ -501,22 +505,27 @@ TEST_F(SessionTest, EverySignatureIsFedTheHeadersInOrderThenTheAddedOnesThenTheB
   expect_signed(out);
   ASSERT_EQ(out.add_headers.size(), 3u);  // Feedback-ID, List-Unsubscribe, -Post
   std::vector<std::string> expected;
-  for (const auto& [n, v] : m.headers) expected.push_back("header " + n + ": " + v);
-  for (const auto& [n, v] : out.add_headers) expected.push_back("header " + n + ": " + v);
+  for (const auto& [n, v] : m.headers)
+    expected.push_back("header " + n + ": " + v);
+  for (const auto& [n, v] : out.add_headers)
+    expected.push_back("header " + n + ": " + v);
   expected.push_back("eoh");
-  for (const auto& chunk : m.body) expected.push_back("body " + chunk);
+  for (const auto& chunk : m.body)
+    expected.push_back("body " + chunk);
   expected.push_back("finish");
   ASSERT_EQ(signer_.jobs.size(), 3u);
-  for (const auto& job : signer_.jobs) EXPECT_EQ(job->calls, expected) << job->key.selector;
+  for (const auto& job : signer_.jobs)
+    EXPECT_EQ(job->calls, expected) << job->key.selector;
 }
 
 TEST_F(SessionTest, SignaturesAreTheDomainKeysThenThePlatformKeys) {
   platform_.keys.push_back(key("platform.example", "p-ed", KeyType::kEd25519));
   EomChanges out = send(promotional());
   expect_signed(out);
-  EXPECT_EQ(out.signatures, (std::vector<std::string>{
-                                "sig(d=promo.example;s=rsa1)", "sig(d=promo.example;s=ed1)",
-                                "sig(d=platform.example;s=p-rsa)", "sig(d=platform.example;s=p-ed)"}));
+  EXPECT_EQ(out.signatures,
+            (std::vector<std::string>{"sig(d=promo.example;s=rsa1)", "sig(d=promo.example;s=ed1)",
+                                      "sig(d=platform.example;s=p-rsa)",
+                                      "sig(d=platform.example;s=p-ed)"}));
   ASSERT_EQ(signer_.jobs.size(), 4u);
   EXPECT_EQ(signer_.jobs[1]->key.type, KeyType::kEd25519);
   EXPECT_EQ(catalog_.key_queries, std::vector<std::string>{"promo.example"});
@@ -580,7 +589,8 @@ TEST_F(SessionTest, AStoreFailureAtEndOfHeadersTempfailsAtEndOfMessage) {
     catalog_.fail_links = catalog_.fail_keys = false;
     ASSERT_EQ(s.mail("<news@good.example>", "acme").action, Action::kContinue);
     ASSERT_EQ(s.rcpt("<alice@dest.example>").action, Action::kContinue);
-    for (const auto& [n, v] : good_headers()) ASSERT_EQ(s.header(n, v).action, Action::kContinue);
+    for (const auto& [n, v] : good_headers())
+      ASSERT_EQ(s.header(n, v).action, Action::kContinue);
     (links ? catalog_.fail_links : catalog_.fail_keys) = true;
     EXPECT_EQ(s.end_of_headers().action, Action::kContinue);
     EXPECT_EQ(s.body("text\r\n").action, Action::kContinue);
@@ -594,10 +604,14 @@ TEST_F(SessionTest, ASignerFailureAtAnyStepTempfailsWithNoSignatureMissing) {
     std::optional<size_t> job;
   };
   const std::vector<Case> cases = {
-      {FailAt::kStart, std::nullopt},  {FailAt::kHeader, std::nullopt},
-      {FailAt::kEndOfHeaders, 0},      {FailAt::kBody, std::nullopt},
-      {FailAt::kFinish, std::nullopt}, {FailAt::kStart, 1},
-      {FailAt::kBody, 1},              {FailAt::kFinish, 1},
+      {FailAt::kStart, std::nullopt},
+      {FailAt::kHeader, std::nullopt},
+      {FailAt::kEndOfHeaders, 0},
+      {FailAt::kBody, std::nullopt},
+      {FailAt::kFinish, std::nullopt},
+      {FailAt::kStart, 1},
+      {FailAt::kBody, 1},
+      {FailAt::kFinish, 1},
   };
   for (const auto& c : cases) {
     SCOPED_TRACE(::testing::Message() << "step " << static_cast<int>(c.at) << " job "
@@ -616,7 +630,8 @@ TEST_F(SessionTest, EndOfMessageWithoutEndOfHeadersTempfailsRatherThanSendUnsign
   Session& s = session();
   ASSERT_EQ(s.mail("<news@good.example>", "acme").action, Action::kContinue);
   ASSERT_EQ(s.rcpt("<alice@dest.example>").action, Action::kContinue);
-  for (const auto& [n, v] : good_headers()) ASSERT_EQ(s.header(n, v).action, Action::kContinue);
+  for (const auto& [n, v] : good_headers())
+    ASSERT_EQ(s.header(n, v).action, Action::kContinue);
   expect_tempfail(s.end_of_message("4ABCDEF"));
 }
 
@@ -652,7 +667,8 @@ TEST_F(SessionTest, AbortResetsTheMessageSoTheNextStartsClean) {
   EXPECT_TRUE(out.delete_recipients.empty());
   ASSERT_EQ(signer_.jobs.size(), 2u);
   for (const auto& job : signer_.jobs) {
-    for (const auto& call : job->calls) EXPECT_EQ(call.find("X-First"), std::string::npos);
+    for (const auto& call : job->calls)
+      EXPECT_EQ(call.find("X-First"), std::string::npos);
     EXPECT_EQ(job->calls.front(), "header Received: from client.example by mx.example");
   }
 }
@@ -685,7 +701,8 @@ TEST_F(SessionTest, TheNextMailOnTheSameConnectionStartsClean) {
   ASSERT_TRUE(token);
   EXPECT_EQ(token->account, kPromoId);
   for (const auto& job : signer_.jobs)
-    for (const auto& call : job->calls) EXPECT_EQ(call.find("X-First"), std::string::npos);
+    for (const auto& call : job->calls)
+      EXPECT_EQ(call.find("X-First"), std::string::npos);
 }
 
 TEST_F(SessionTest, ARefusedMessageDoesNotLeakItsVerdictIntoTheNext) {
@@ -694,7 +711,8 @@ TEST_F(SessionTest, ARefusedMessageDoesNotLeakItsVerdictIntoTheNext) {
   Session& s = session();
   ASSERT_EQ(s.mail(bad.sender, bad.auth).action, Action::kContinue);
   ASSERT_EQ(s.rcpt("<alice@dest.example>").action, Action::kContinue);
-  for (const auto& [n, v] : bad.headers) ASSERT_EQ(s.header(n, v).action, Action::kContinue);
+  for (const auto& [n, v] : bad.headers)
+    ASSERT_EQ(s.header(n, v).action, Action::kContinue);
   ASSERT_EQ(s.end_of_headers().action, Action::kContinue);
   EXPECT_EQ(s.end_of_message("4ABC").reply.action, Action::kReject);
   expect_signed(send(Message{}));

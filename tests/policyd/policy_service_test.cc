@@ -39,7 +39,8 @@ PolicyRequest request(std::vector<std::pair<std::string, std::string>> attribute
       {"client_address", "198.51.100.7"}, {"client_name", "app.shop.example"},
       {"helo_name", "app.shop.example"},  {"sender", "news@shop.example"},
   };
-  for (auto& a : attributes) r.attributes.push_back(std::move(a));
+  for (auto& a : attributes)
+    r.attributes.push_back(std::move(a));
   return r;
 }
 
@@ -154,7 +155,8 @@ TEST_F(PolicyServiceTest, RequestsOtherThanRecipientAndEndOfMessagePassThrough) 
       request({{"protocol_state", "DATA"}, {"sasl_username", "app1"}}),
       request({{"request", "something_else"}, {"protocol_state", "RCPT"}}),
   };
-  for (const auto& r : requests) EXPECT_EQ(h_.ask(r), kDunno) << r.get("protocol_state");
+  for (const auto& r : requests)
+    EXPECT_EQ(h_.ask(r), kDunno) << r.get("protocol_state");
   EXPECT_EQ(h_.service.ledger().open_count(), 0u);
 }
 
@@ -169,7 +171,8 @@ TEST_F(PolicyServiceTest, UnknownAccountIsRefused550) {
       {rcpt("", "i2", "a@example.org"),
        "550 5.7.1 client 198.51.100.7 may not send without authentication"},
   };
-  for (const auto& c : cases) EXPECT_EQ(h_.ask(c.request), c.action);
+  for (const auto& c : cases)
+    EXPECT_EQ(h_.ask(c.request), c.action);
   EXPECT_EQ(h_.service.ledger().open_count(), 0u);
 }
 
@@ -215,15 +218,14 @@ TEST_F(PolicyServiceTest, AccountNotEnabledIsRefused550NamingItsStatus) {
     change.status = c.status;
     change.status_reason = c.reason;
     update(c.username, change);
-    EXPECT_EQ(h_.ask(rcpt(c.username, std::string("i-") + c.username, "a@example.org")),
-              c.action);
+    EXPECT_EQ(h_.ask(rcpt(c.username, std::string("i-") + c.username, "a@example.org")), c.action);
     EXPECT_EQ(h_.service.ledger().reserved(a.id), 0u) << c.username;
   }
 }
 
 TEST_F(PolicyServiceTest, SuppressedRecipientsAreAcceptedUnreservedAndChargedAsSuppressed) {
   Account a = monthly("app1", 3);
-  suppress("app1", "gone@example.com");      // the account's own list
+  suppress("app1", "gone@example.com");             // the account's own list
   suppress(std::nullopt, "spam-trap@example.net");  // the platform-wide list
 
   struct Step {
@@ -231,11 +233,9 @@ TEST_F(PolicyServiceTest, SuppressedRecipientsAreAcceptedUnreservedAndChargedAsS
     uint64_t reserved_after;
   };
   const std::vector<Step> steps = {
-      {"real@example.com", 1},
-      {"gone@example.com", 1},
+      {"real@example.com", 1},      {"gone@example.com", 1},
       {"spam-trap@EXAMPLE.NET", 1},  // domains compare case-insensitively
-      {"<gone@Example.Com>", 1},
-      {"other@example.com", 2},
+      {"<gone@Example.Com>", 1},    {"other@example.com", 2},
   };
   for (const auto& s : steps) {
     EXPECT_EQ(h_.ask(rcpt("app1", "i1", s.recipient)), kDunno) << s.recipient;
@@ -312,14 +312,16 @@ TEST_F(PolicyServiceTest, AvailabilityCountsChargedMessagesAndOpenReservationsTo
 
 TEST_F(PolicyServiceTest, AbandonReleasesTheReservationsOfATransaction) {
   Account a = monthly("app1", 3);
-  for (int i = 0; i < 3; ++i) EXPECT_EQ(h_.ask(rcpt("app1", "a", "x@example.org")), kDunno);
+  for (int i = 0; i < 3; ++i)
+    EXPECT_EQ(h_.ask(rcpt("app1", "a", "x@example.org")), kDunno);
   EXPECT_TRUE(starts_with(h_.ask(rcpt("app1", "b", "y@example.org")), "452 4.7.1 "));
 
   h_.service.abandon("a");
   EXPECT_EQ(h_.service.ledger().reserved(a.id), 0u);
   h_.service.abandon("a");  // twice is harmless
   h_.service.abandon("never-seen");
-  for (int i = 0; i < 3; ++i) EXPECT_EQ(h_.ask(rcpt("app1", "b", "y@example.org")), kDunno) << i;
+  for (int i = 0; i < 3; ++i)
+    EXPECT_EQ(h_.ask(rcpt("app1", "b", "y@example.org")), kDunno) << i;
   EXPECT_EQ(show(h_.store.counters(a.id, kToday)), "0/0/0") << "an abandoned message costs nothing";
 }
 
@@ -481,7 +483,8 @@ size_t fill_store(LmdbEnv& env) {
         batch /= 2;
     }
   };
-  for (size_t size : {3000, 1000, 100, 1}) fill(Db::kReputation, "fill-", size);
+  for (size_t size : {3000, 1000, 100, 1})
+    fill(Db::kReputation, "fill-", size);
   // Keys that no account's counters and no queue ID can collide with.
   fill(Db::kCounters, "~fill-", 1);
   fill(Db::kCharges, "~fill-", 1);

@@ -29,8 +29,12 @@ namespace sendpool::testing {
     ASSERT_TRUE(assert_ok_.has_value()) << assert_ok_.error().message; \
   } while (0)
 
-inline TimePoint timestamp(const char* text) { return parse_timestamp(text).value(); }
-inline Date date(const char* text) { return parse_date(text).value(); }
+inline TimePoint timestamp(const char* text) {
+  return parse_timestamp(text).value();
+}
+inline Date date(const char* text) {
+  return parse_date(text).value();
+}
 
 inline Plan make_plan(std::string name, PlanKind kind, uint64_t messages) {
   Plan p;

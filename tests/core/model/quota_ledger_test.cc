@@ -14,7 +14,9 @@ namespace {
 
 using namespace std::chrono;
 
-TimePoint ts(const char* text) { return parse_timestamp(text).value(); }
+TimePoint ts(const char* text) {
+  return parse_timestamp(text).value();
+}
 
 const TimePoint kT0 = ts("2026-03-10T12:00:00Z");
 
@@ -45,7 +47,8 @@ TEST(QuotaLedgerTest, ReservedSumsOpenTransactionsOfThatAccountOnly) {
   QuotaLedger ledger;
   for (const auto& t : txns) {
     ledger.open(t.instance, t.account, kT0);
-    for (int i = 0; i < t.reservations; ++i) ledger.reserve(t.instance, kT0);
+    for (int i = 0; i < t.reservations; ++i)
+      ledger.reserve(t.instance, kT0);
   }
   const std::map<AccountId, uint64_t> expected = {{1, 6}, {2, 5}, {3, 0}, {4, 0}};
   for (const auto& [account, reserved] : expected)
@@ -85,7 +88,8 @@ TEST(QuotaLedgerTest, ReleaseReturnsTheFinalStateOnceAndIsIdempotent) {
 TEST(QuotaLedgerTest, SuppressedRecipientsReserveNothing) {
   QuotaLedger ledger;
   ledger.open("i1", 4, kT0);
-  for (int i = 0; i < 3; ++i) ledger.note_suppressed("i1", kT0);
+  for (int i = 0; i < 3; ++i)
+    ledger.note_suppressed("i1", kT0);
   EXPECT_EQ(ledger.reserved(4), 0u);
   EXPECT_EQ(ledger.find("i1")->reserved, 0u);
   EXPECT_EQ(ledger.find("i1")->suppressed, 3u);

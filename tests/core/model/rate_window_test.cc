@@ -13,17 +13,21 @@ namespace {
 
 using namespace std::chrono;
 
-TimePoint ts(const char* text) { return parse_timestamp(text).value(); }
+TimePoint ts(const char* text) {
+  return parse_timestamp(text).value();
+}
 
-std::string show(std::optional<TimePoint> t) { return t ? format_timestamp(*t) : "none"; }
+std::string show(std::optional<TimePoint> t) {
+  return t ? format_timestamp(*t) : "none";
+}
 
 // 10:00:00 UTC: every whole hour falls in bucket 0.
 const TimePoint kTen = ts("2026-03-10T10:00:00Z");
 
 TEST(HourlyWindowTest, CountsMessagesOfTheLastSixtyMinutesOnly) {
   struct Case {
-    const char* sent;     // one message at each of these times
-    const char* at;       // counted at
+    const char* sent;  // one message at each of these times
+    const char* at;    // counted at
     uint64_t expected;
   };
   // One message at 10:00:30 is in the window through 10:59:59 and gone at 11:00:00 (the
@@ -55,7 +59,7 @@ TEST(HourlyWindowTest, SumsEveryMinuteOfTheWindowAndDropsOlderOnes) {
     uint64_t expected;
   };
   const std::vector<Case> cases = {
-      {0min, 3},  {14min, 3}, {15min, 5},  {59min, 6}, {60min, 3},
+      {0min, 3},  {14min, 3}, {15min, 5},  {59min, 6},  {60min, 3},
       {70min, 7}, {75min, 5}, {119min, 4}, {130min, 0},
   };
   for (const auto& c : cases)
@@ -73,7 +77,7 @@ TEST(HourlyWindowTest, AccountsAreCountedSeparately) {
 
 TEST(HourlyWindowTest, ABucketReusedSixtyMinutesLaterStartsFromZero) {
   HourlyWindow w;
-  w.add(1, kTen + 5min, 7);        // bucket 5
+  w.add(1, kTen + 5min, 7);         // bucket 5
   w.add(1, kTen + 65min + 20s, 2);  // bucket 5 again, one hour later
   EXPECT_EQ(w.count(1, kTen + 65min + 20s), 2u);
   EXPECT_EQ(w.count(1, kTen + 124min), 2u);
@@ -99,7 +103,7 @@ TEST(HourlyWindowTest, NextFreeIsWhenEnoughOfTheOldestMinutesLeaveTheWindow) {
     const char* expected;
   };
   const std::vector<Case> cases = {
-      {5, 45min, "none"},  // below the limit already
+      {5, 45min, "none"},                  // below the limit already
       {4, 45min, "2026-03-10T11:00:00Z"},  // 10:00 leaves: 3 < 4
       {3, 45min, "2026-03-10T11:20:00Z"},  // 10:20 leaves too: 1 < 3
       {2, 45min, "2026-03-10T11:20:00Z"},
@@ -129,9 +133,9 @@ TEST(HourlyWindowTest, NextFreeOfAnUnknownAccountIsNone) {
 
 TEST(HourlyWindowTest, PruneDropsOnlyAccountsWithNothingInTheWindow) {
   HourlyWindow w;
-  w.add(1, kTen);            // leaves the window at 11:00
-  w.add(2, kTen + 30min);    // leaves at 11:30
-  w.add(3, kTen + 59min);    // leaves at 11:59
+  w.add(1, kTen);          // leaves the window at 11:00
+  w.add(2, kTen + 30min);  // leaves at 11:30
+  w.add(3, kTen + 59min);  // leaves at 11:59
   EXPECT_EQ(w.account_count(), 3u);
 
   w.prune(kTen + 59min);

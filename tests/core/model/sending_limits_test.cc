@@ -12,8 +12,12 @@ namespace {
 
 using namespace std::chrono;
 
-Date d(const char* text) { return parse_date(text).value(); }
-TimePoint ts(const char* text) { return parse_timestamp(text).value(); }
+Date d(const char* text) {
+  return parse_date(text).value();
+}
+TimePoint ts(const char* text) {
+  return parse_timestamp(text).value();
+}
 
 Account account(AccountStatus status = AccountStatus::kEnabled, std::string reason = "") {
   Account a;

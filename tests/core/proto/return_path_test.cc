@@ -24,7 +24,9 @@ ReturnPathToken token(TokenKind kind, uint64_t account, int day, std::string tag
 }
 
 // A typical token: account 42 (0x2a), 2026-03-10 (day 20522 = 0x502a), tag "k7pq2xza".
-ReturnPathToken typical() { return token(TokenKind::kBounce, 42, 20522, "k7pq2xza"); }
+ReturnPathToken typical() {
+  return token(TokenKind::kBounce, 42, 20522, "k7pq2xza");
+}
 
 std::string upper(std::string s) {
   for (char& c : s)
@@ -48,7 +50,8 @@ std::vector<std::string> fields(const std::string& address) {
 
 std::string join(const std::vector<std::string>& parts) {
   std::string out;
-  for (size_t i = 0; i < parts.size(); ++i) out += (i ? "." : "") + parts[i];
+  for (size_t i = 0; i < parts.size(); ++i)
+    out += (i ? "." : "") + parts[i];
   return out + "@" + std::string(kDomain);
 }
 
@@ -74,10 +77,10 @@ TEST(ReturnPathTest, EncodeWritesKindAccountDayTagAndMacInLowerCaseHex) {
   EXPECT_EQ(parts[4].size(), kMacTextLength);
   EXPECT_TRUE(is_valid_tag(parts[4])) << "the MAC is lower-case base32: " << parts[4];
   EXPECT_EQ(address.substr(address.find('@') + 1), "rp.sendpool.example");
-  EXPECT_EQ(encode_return_path(token(TokenKind::kUnsubscribe, 42, 20522, "k7pq2xza"), kDomain,
-                               kSecret)
-                .substr(0, 2),
-            "u.");
+  EXPECT_EQ(
+      encode_return_path(token(TokenKind::kUnsubscribe, 42, 20522, "k7pq2xza"), kDomain, kSecret)
+          .substr(0, 2),
+      "u.");
 }
 
 TEST(ReturnPathTest, EveryTokenRoundTripsThroughEncodeAndDecode) {
@@ -95,7 +98,8 @@ TEST(ReturnPathTest, EveryTokenRoundTripsThroughEncodeAndDecode) {
     std::optional<ReturnPathToken> back = decode_return_path(address, kDomain, kSecret);
     ASSERT_TRUE(back.has_value()) << address;
     EXPECT_TRUE(same(*back, t)) << address;
-    for (char c : address) EXPECT_FALSE(c >= 'A' && c <= 'Z') << address;
+    for (char c : address)
+      EXPECT_FALSE(c >= 'A' && c <= 'Z') << address;
   }
 }
 
@@ -140,9 +144,8 @@ TEST(ReturnPathTest, DecodeRejectsAnythingNotMintedByUs) {
   flipped_mac[7] = flipped_mac[7] == 'a' ? 'b' : 'a';
   // The same fields under another account, day or tag: a valid MAC for those fields, so the
   // only thing wrong below is pairing them with the old MAC.
-  const std::string other_mac =
-      fields(encode_return_path(token(TokenKind::kBounce, 43, 20522, "k7pq2xza"), kDomain,
-                                kSecret))[4];
+  const std::string other_mac = fields(
+      encode_return_path(token(TokenKind::kBounce, 43, 20522, "k7pq2xza"), kDomain, kSecret))[4];
   ASSERT_NE(other_mac, mac);
 
   struct Case {
@@ -172,12 +175,12 @@ TEST(ReturnPathTest, DecodeRejectsAnythingNotMintedByUs) {
       {"an extra field", "b." + good},
       {"a missing field", "b.2a.502a." + mac + "@" + std::string(kDomain)},
       {"account with a leading zero", with_field(good, 1, "02a")},
-      {"account 0 spelled 00", with_field(encode_return_path(token(TokenKind::kBounce, 0, 1, "a"),
-                                                             kDomain, kSecret),
-                                          1, "00")},
-      {"day 1 spelled 01", with_field(encode_return_path(token(TokenKind::kBounce, 1, 1, "a"),
-                                                         kDomain, kSecret),
-                                      2, "01")},
+      {"account 0 spelled 00",
+       with_field(encode_return_path(token(TokenKind::kBounce, 0, 1, "a"), kDomain, kSecret), 1,
+                  "00")},
+      {"day 1 spelled 01",
+       with_field(encode_return_path(token(TokenKind::kBounce, 1, 1, "a"), kDomain, kSecret), 2,
+                  "01")},
       {"account not hex", with_field(good, 1, "2g")},
       {"account with a sign", with_field(good, 1, "+2a")},
       {"account with 0x", with_field(good, 1, "0x2a")},
@@ -200,7 +203,8 @@ TEST(ReturnPathTest, HexFieldsAreAcceptedInEitherCaseLikeTheRest) {
   // Upper-case hex is what a receiver that upper-cases the address produces; it must decode
   // to the same numbers, and lower-casing cannot turn a non-canonical number canonical.
   std::string good = encode_return_path(typical(), kDomain, kSecret);
-  std::optional<ReturnPathToken> t = decode_return_path(with_field(good, 1, "2A"), kDomain, kSecret);
+  std::optional<ReturnPathToken> t =
+      decode_return_path(with_field(good, 1, "2A"), kDomain, kSecret);
   ASSERT_TRUE(t.has_value());
   EXPECT_EQ(t->account, 42u);
   EXPECT_FALSE(decode_return_path(with_field(good, 1, "02A"), kDomain, kSecret).has_value());
@@ -212,12 +216,21 @@ TEST(ReturnPathTest, TagsAreOneToSixteenLowerCaseBase32Characters) {
     bool valid;
   };
   const std::vector<Case> cases = {
-      {"a", true},     {"abcdefghijklmnop", true}, {"234567", true},
-      {"", false},     {"abcdefghijklmnopq", false}, {"ABC", false},
-      {"a0", false},   {"a1", false},               {"a8", false},
-      {"a9", false},   {"a-b", false},              {"a.b", false},
+      {"a", true},
+      {"abcdefghijklmnop", true},
+      {"234567", true},
+      {"", false},
+      {"abcdefghijklmnopq", false},
+      {"ABC", false},
+      {"a0", false},
+      {"a1", false},
+      {"a8", false},
+      {"a9", false},
+      {"a-b", false},
+      {"a.b", false},
   };
-  for (const auto& c : cases) EXPECT_EQ(is_valid_tag(c.tag), c.valid) << c.tag;
+  for (const auto& c : cases)
+    EXPECT_EQ(is_valid_tag(c.tag), c.valid) << c.tag;
 }
 
 TEST(ReturnPathTest, NewMessageTagIsEightValidRandomCharacters) {
@@ -238,10 +251,16 @@ TEST(ReturnPathTest, Base32IsRfc4648LowerCaseWithoutPadding) {
     const char* text;
   };
   const std::vector<Case> cases = {
-      {"", ""},          {"f", "my"},          {"fo", "mzxq"},         {"foo", "mzxw6"},
-      {"foob", "mzxw6yq"}, {"fooba", "mzxw6ytb"}, {"foobar", "mzxw6ytboi"},
+      {"", ""},
+      {"f", "my"},
+      {"fo", "mzxq"},
+      {"foo", "mzxw6"},
+      {"foob", "mzxw6yq"},
+      {"fooba", "mzxw6ytb"},
+      {"foobar", "mzxw6ytboi"},
   };
-  for (const auto& c : cases) EXPECT_EQ(base32_lower(c.bytes), c.text) << c.bytes;
+  for (const auto& c : cases)
+    EXPECT_EQ(base32_lower(c.bytes), c.text) << c.bytes;
   EXPECT_EQ(base32_lower(std::string(5, '\xff')), "77777777");
   EXPECT_EQ(base32_lower(std::string(5, '\0')), "aaaaaaaa");
 }

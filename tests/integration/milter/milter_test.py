@@ -127,6 +127,7 @@ class Platform:
         self.config = os.path.join(self.dir, "sendpool.yaml")
         self.log = os.path.join(self.dir, "milter.stderr")
         self.process = None
+        self.log_start = 0  # where the running milter's log begins
         subprocess.run(["openssl", "genpkey", "-algorithm", "RSA", "-pkeyopt",
                         "rsa_keygen_bits:2048", "-out", self.key_file],
                        check=True, capture_output=True, timeout=60)
@@ -197,20 +198,39 @@ class Platform:
             "v=DKIM1; k=rsa; p=" + base64.b64encode(der).decode())
         return records
 
-    def start_milter(self):
+    def start_milter(self, attempts=3):
+        """Starts the milter and waits until it listens (its "listening on" line, then a TCP
+        connection); another port when someone took this one meanwhile."""
+        for attempt in range(attempts):
+            if self._start_milter_once():
+                return
+            self.port = free_port()
+            self.values["milter"]["listen"] = f"inet:127.0.0.1:{self.port}"
+            write_config(self.config, self.values)
+        raise AssertionError("sendpool-milter could not listen:\n" + tail(self.log))
+
+    def _start_milter_once(self):
+        start = len(self.log_text()) if os.path.exists(self.log) else 0
         with open(self.log, "ab") as err:
             self.process = subprocess.Popen([MILTER, "--config", self.config, "--foreground"],
                                             stdin=subprocess.DEVNULL, stdout=err, stderr=err)
+        listening = f"listening on inet:127.0.0.1:{self.port}"
         deadline = time.monotonic() + 15
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
+                if "cannot listen" in self.log_text()[start:]:
+                    self.process = None
+                    return False
                 raise AssertionError(f"sendpool-milter exited with {self.process.returncode}:\n"
                                      + tail(self.log))
-            try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
-                return
-            except OSError:
-                time.sleep(0.05)
+            if listening in self.log_text()[start:]:
+                try:
+                    socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
+                    self.log_start = start
+                    return True
+                except OSError:
+                    pass
+            time.sleep(0.05)
         raise AssertionError("sendpool-milter does not listen after 15 s:\n" + tail(self.log))
 
     def assert_running(self):
@@ -277,7 +297,7 @@ def setUpModule():
 def tearDownModule():
     try:
         status = PLATFORM.stop_milter()
-        errors = [l for l in PLATFORM.log_text().splitlines() if " error:" in l]
+        errors = [l for l in PLATFORM.log_text()[PLATFORM.log_start:].splitlines() if " error:" in l]
         if errors:
             raise AssertionError("sendpool-milter logged errors:\n" + "\n".join(errors))
         if status != 0:
@@ -357,11 +377,8 @@ class MilterScriptTest(unittest.TestCase):
         req = self.run_script("authorised.lua")
         for label in ("authorised", "authorised-second"):
             self.assert_sender_changed(req, label, "tx-app")
-            cmds = self.commands(req, label)
-            self.assertEqual(sorted(cmds), sorted(["e", "h", "i", "i", "c"]), f"{label}: {cmds}")
-            # Postfix needs the order: recipients, sender, appended headers, then signatures.
-            self.assertEqual(cmds[0], "e", f"{label}: {cmds}")
-            self.assertEqual(cmds[-1], "c")
+            # The issue's order: (no recipient to delete) sender, Feedback-ID, two signatures.
+            self.assertEqual(self.commands(req, label), ["e", "h", "i", "i", "c"], label)
         self.assertIn("queue_id=QAUTH1 account=tx-app recipients kept=2 dropped=0 signatures: "
                       "d=acme.test s=s1 rsa, d=dkim.sendpool.test s=sp1 rsa", self.milter_log)
         self.assertIn("queue_id=QAUTH2 account=tx-app recipients kept=1 dropped=0", self.milter_log)

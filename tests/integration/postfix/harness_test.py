@@ -14,6 +14,7 @@ import socket
 import sys
 import unittest
 
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "harness"))
 
 from sendpool_harness import Chain, ChainTestCase, main, util  # noqa: E402
@@ -59,6 +60,7 @@ class SinkRefusals(ChainTestCase):
 
         self.assertEqual(chain.sink.messages_to("soft@example.com"), [])
         chain.sink.set_refusals({})
+        chain.postfix.flush()  # postqueue -f: no need to wait for the next backoff
         [soft] = util.wait_until(lambda: chain.sink.messages_to("soft@example.com"), 30, "soft@")
         self.assertEqual(soft.client_addr, "127.0.0.2", "a retry leaves from the pool too")
         # The DSN for hard@ went to the return path; its null sender gets no pool (NOTFOUND).

@@ -23,9 +23,10 @@ Usage: policyd_postfix_test.py --build-dir BUILD [unittest options]
 import os
 import sys
 
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "harness"))
 
-from sendpool_harness import ChainTestCase, main  # noqa: E402
+from sendpool_harness import ChainTestCase, main, wait_until  # noqa: E402
 
 PASSWORD = "correct horse battery"
 POOL_A_BIND = "127.0.0.2"
@@ -79,7 +80,6 @@ class PolicydThroughPostfix(ChainTestCase):
             got = {r.lower() for m in msgs for r in m.rcpt_to}
             return msgs if wanted <= got else None
 
-        from sendpool_harness import wait_until
         return wait_until(arrived, timeout, f"delivery to {sorted(wanted)}")
 
     def assert_never_delivered(self, recipients):

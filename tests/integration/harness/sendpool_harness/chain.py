@@ -12,6 +12,7 @@ at start, `chain.sink.nexthop` being their next hop), plans and accounts.
 
 import os
 import shutil
+import signal
 import sys
 import tempfile
 import unittest
@@ -44,6 +45,8 @@ class Chain:
 
     def start(self):
         """Starts everything; on failure stops what did start and re-raises."""
+        util.require_tools("postfix", "postconf", "smtp-sink", "swaks")
+        util.register_live(self)  # stopped (and its temp dir removed) at exit if need be
         try:
             if self.workdir is None:
                 self.workdir = tempfile.mkdtemp(prefix="sendpool-it-")
@@ -80,6 +83,7 @@ class Chain:
             shutil.rmtree(self.workdir, ignore_errors=True)
         elif self.workdir and os.path.isdir(self.workdir):
             sys.stderr.write(f"sendpool_harness: kept {self.workdir}\n")
+        util.unregister_live(self)
         if errors:
             raise errors[0]
 
@@ -153,6 +157,9 @@ class ChainTestCase(unittest.TestCase):
 
 def main(argv=None, module="__main__"):
     """unittest.main() that first takes `--build-dir DIR` (or $SENDPOOL_BUILD_DIR) out of argv."""
+    # SIGTERM ends the run like Ctrl-C does (KeyboardInterrupt: unittest does not swallow it,
+    # unlike SystemExit); the fixtures are then stopped by util's atexit hook.
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     argv = list(sys.argv if argv is None else argv)
     build_dir = os.environ.get("SENDPOOL_BUILD_DIR")
     rest = [argv[0]]

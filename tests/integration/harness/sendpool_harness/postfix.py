@@ -33,8 +33,14 @@ Decisions (see also the README next to this package):
 - `maillog_file` under the temp dir needs `maillog_file_prefixes` to include it and the
   `postlog` service in master.cf.
 - Hooks: `smtpd_milters` is set only when the Sendpool fixture runs a milter; the
-  return-path domain's pipe transport (`sendpool-feedback`) only when `feedback_argv` is
-  given.
+  return-path domain's pipe transport (`sendpool-feedback`: relay_domains, transport_maps,
+  a `check_recipient_access ... OK` ahead of both policy checks) only when `feedback_argv`
+  is given.
+- data_directory must belong to `postfix` (master.lock); the temp dir must be traversable.
+- The master daemonizes; the harness process makes itself a child subreaper so the master
+  and its last children are re-parented to it and reaped, not left as zombies under a PID 1
+  that never reaps (containers); Postfix then also belongs to the test's process tree, which
+  is what ctest's timeout kill walks.
 - postqueue is set-gid postdrop, and Postfix refuses `-c DIR` from set-gid programs unless
   DIR is listed in the *default* main.cf's alternate_config_directories (which we must not
   touch). A copy of the binary without the set-gid bit, run as root, is not "unsafe" and
@@ -84,6 +90,7 @@ scache    unix  -       -       n       -       1       scache
 postlog   unix-dgram n  -       n       -       1       postlogd
 """
 
+
 class PrivatePostfix:
     """A Postfix instance of its own under `workdir/postfix`, smtpd on 127.0.0.1:<port>.
 
@@ -121,7 +128,8 @@ class PrivatePostfix:
             os.chmod(d, 0o755)
         util.run(["chown", "postfix:", self.data_dir])
         if pools_master_cf is None:
-            pools_master_cf = sendpool.postfix_config()["master_cf"]
+            has_store = os.path.exists(os.path.join(sendpool.store, "data.mdb"))
+            pools_master_cf = sendpool.postfix_config()["master_cf"] if has_store else ""
         self.pools_master_cf = pools_master_cf
         self.main_cf = self.default_main_cf()
         self.main_cf.update(main_cf or {})
@@ -197,7 +205,15 @@ class PrivatePostfix:
             # Hook: mail to the return-path domain goes to sendpool-feedback via pipe(8).
             domain = sp.return_path_domain
             c["relay_domains"] = domain
-            c["transport_maps"] = f"inline:{{ {{ {domain} = sendpool-feedback: }} }}"
+            c["transport_maps"] = f"inline:{{ {domain}=sendpool-feedback: }}"
+            # Bounces and reports come from anyone, without AUTH: accept them before the
+            # policy check, which refuses clients without an account at RCPT and at
+            # END-OF-MESSAGE. At END-OF-DATA Postfix knows the recipient only when there is
+            # exactly one, which is how DSNs and ARF reports arrive; a message with several
+            # recipients still meets the policy check (and is refused when unauthenticated).
+            skip = f"check_recipient_access inline:{{ {domain}=OK }}"
+            for key in ("smtpd_recipient_restrictions", "smtpd_end_of_data_restrictions"):
+                c[key] = f"{skip}, {c[key]}"
             c["sendpool-feedback_destination_recipient_limit"] = "1"
         return c
 
@@ -250,6 +266,7 @@ class PrivatePostfix:
         self._postfix("check")
         util.become_subreaper()  # see util.become_subreaper
         self._running = True  # from here on stop() has something to do
+        util.register_live(self)
         self._postfix("start")
         self.master_pid = util.wait_until(
             lambda: (lambda p: p if p and util.pid_alive(p) else None)(self._read_master_pid()),
@@ -280,6 +297,7 @@ class PrivatePostfix:
         if not self._running:
             return
         self._running = False
+        util.unregister_live(self)
         if not self.master_pid:
             self.master_pid = self._read_master_pid()
         pids = ([self.master_pid] if self.master_pid else []) + self._descendants()

@@ -33,6 +33,8 @@ class CtlError(util.HarnessError):
 
 def find_binary(build_dir, *relative):
     """`build_dir/relative...` when it is an executable file; HarnessError otherwise."""
+    if not build_dir:
+        raise util.HarnessError(f"no build directory given to find {relative[-1]}")
     path = os.path.join(build_dir, *relative)
     if not (os.path.isfile(path) and os.access(path, os.X_OK)):
         raise util.HarnessError(f"{path} not found: build it first "
@@ -218,6 +220,7 @@ class Sendpool:
 
     def start(self, timeout=20):
         """Starts sendpool-policyd (and the milter when configured); waits for their ports."""
+        util.register_live(self)
         if self.policyd is None or self.policyd.poll() is not None:
             self.policyd = self._spawn([self.policyd_bin, "--config", self.config_path,
                                         "--foreground"], self.policyd_log)
@@ -257,6 +260,7 @@ class Sendpool:
         """Stops what start() started, by PID (SIGTERM, bounded wait, SIGKILL)."""
         util.stop_popen(self.milter)
         util.stop_popen(self.policyd)
+        util.unregister_live(self)
 
     def logs(self):
         """{title: path} of the log files worth printing when a test fails."""

@@ -104,6 +104,7 @@ class Sink:
             cmd = [sys.executable, PYSINK, "--listen", f"127.0.0.1:{self.port}",
                    "--dump-dir", self.dump_dir, "--rules", self.rules_file,
                    "--hostname", self.hostname]
+        util.register_live(self)
         log = open(self.log_path, "ab")
         try:
             self.process = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=log,
@@ -115,6 +116,7 @@ class Sink:
 
     def stop(self):
         util.stop_popen(self.process)
+        util.unregister_live(self)
 
     # --- what it received ---------------------------------------------------------------
 

@@ -4,8 +4,10 @@ Every wait here is bounded both in time and in the number of polls, and every pr
 stopped by its own PID: nothing in the harness ever signals a process by name.
 """
 
+import atexit
 import errno
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -16,6 +18,43 @@ POLL_INTERVAL = 0.05  # seconds between two polls of a condition
 
 class HarnessError(RuntimeError):
     """A fixture could not do what it was asked (start, stop, wait)."""
+
+
+# Fixtures that started and did not stop yet. If the interpreter exits without stopping
+# them (an uncaught exception, Ctrl-C, SIGTERM turned into SystemExit by main()), atexit
+# stops them. A SIGKILL of the test runner (ctest's timeout) cannot be caught; then the
+# process tree goes with it: policyd and the sink are our children, and Postfix's master
+# becomes one too once we are its subreaper (become_subreaper).
+_LIVE = []
+
+
+def register_live(fixture):
+    if fixture not in _LIVE:
+        _LIVE.append(fixture)
+
+
+def unregister_live(fixture):
+    if fixture in _LIVE:
+        _LIVE.remove(fixture)
+
+
+@atexit.register
+def _stop_leftovers():
+    for fixture in reversed(list(_LIVE)):
+        try:
+            fixture.stop()
+        except Exception as e:  # best effort at exit
+            print(f"sendpool_harness: stopping {type(fixture).__name__} at exit: {e}")
+
+
+def require_tools(*names):
+    """HarnessError naming every program of `names` missing from PATH (and /usr/sbin)."""
+    path = os.environ.get("PATH", "") + ":/usr/sbin:/usr/bin"
+    missing = [n for n in names if shutil.which(n, path=path) is None]
+    if missing:
+        raise HarnessError(f"missing programs: {', '.join(missing)} (install postfix and swaks)")
+    if os.geteuid() != 0:
+        raise HarnessError("the integration harness runs Postfix's master and smtp-sink: run as root")
 
 
 def wait_until(condition, timeout, what, interval=POLL_INTERVAL):
