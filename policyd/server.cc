@@ -71,7 +71,8 @@ void Server::run_stdio() {
   // garbage) must stop it: its slot is released when the connection is gone, i.e. after any
   // charge it was waiting for has been committed. The loop holds the only references.
   ConnectionSlot slot(nullptr, [this](void*) { io_.stop(); });
-  std::make_shared<PolicyConnection>(make_stdio_stream(io_), std::move(slot), log_, *policy_)->start();
+  std::make_shared<PolicyConnection>(make_stdio_stream(io_), std::move(slot), log_, *policy_)
+      ->start();
   signals_.async_wait([this](const boost::system::error_code&, int) { io_.stop(); });
   io_.run();
 }

@@ -199,7 +199,7 @@ class Replay:
                 return
             node = node[part]
         got = node if isinstance(node, str) else json.dumps(node)
-        if got != self.expand(want.strip()):
+        if not re.fullmatch(self.pattern(want.strip()), got):
             self.fail(lineno, "%s: expected %s, got %s" % (path, want.strip(), got))
             self.actual.append("= %s %s" % (path, got))
             return

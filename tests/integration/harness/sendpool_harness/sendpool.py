@@ -20,6 +20,7 @@ from . import util
 
 RETURN_PATH_DOMAIN = "bounces.sendpool.test"
 DKIM_DOMAIN = "dkim.sendpool.test"
+PLATFORM_SELECTOR = "sp1"
 CATEGORIES = ("transactional", "promotional")
 
 
@@ -106,6 +107,9 @@ class Sendpool:
         self.policyd = None  # subprocess.Popen while running
         self.milter = None
         self._write_secret()
+        self.platform_key_path = os.path.join(self.dir, "platform.private")
+        if milter:
+            self._write_platform_key()
         self.config = self._config(log_level, extra_config)
         self.write_config()
 
@@ -136,6 +140,20 @@ class Sendpool:
             f.write(os.urandom(32))
         os.chmod(self.secret_path, 0o600)
 
+    def _write_platform_key(self):
+        """The platform's own DKIM key (RSA-2048), which the milter signs with."""
+        subprocess.run(["openssl", "genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048",
+                        "-out", self.platform_key_path], check=True, capture_output=True)
+        os.chmod(self.platform_key_path, 0o600)
+
+    def platform_dns_record(self):
+        """(name, TXT value) publishing the platform key, as a DNS stub would serve it."""
+        der = subprocess.run(["openssl", "pkey", "-in", self.platform_key_path, "-pubout",
+                              "-outform", "DER"], check=True, capture_output=True).stdout
+        import base64
+        return (f"{PLATFORM_SELECTOR}._domainkey.{DKIM_DOMAIN}",
+                "v=DKIM1; k=rsa; p=" + base64.b64encode(der).decode())
+
     def _config(self, log_level, extra):
         config = {
             "store": self.store,
@@ -157,6 +175,8 @@ class Sendpool:
         }
         if self.milter_bin:
             config["milter"] = {"listen": self.milter_listen}
+            config["platform"]["dkim_selector"] = PLATFORM_SELECTOR
+            config["platform"]["dkim_key_file"] = self.platform_key_path
         return merge(config, extra)
 
     def write_config(self):
