@@ -39,6 +39,9 @@ enum class Db : unsigned {
   kCounters,
   kReputation,
   kCharges,
+  kState,
+  kPoolMoves,
+  kEvents,
   kCount,
 };
 

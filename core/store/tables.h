@@ -9,6 +9,10 @@
 //   suppression    be64(scope) address -> SuppressionEntry   (scope 0 = platform-wide)
 //   counters       be64(account id) be32(day) -> DayCounters
 //   reputation     be64(account id) -> Reputation
+//   charges        queue ID -> Charge (accounting.h)
+//   state          a program's name -> its own record (e.g. the outcome follower's position)
+//   pool_moves     be64(account id) be64(time) -> a pool move (reputation issue)
+//   events         event id -> time applied (idempotent engagement imports)
 // Lookups return nullopt for absence; a record that does not decode is an error.
 // Thread-safety: as the transaction passed in (one thread at a time).
 #pragma once
