@@ -79,6 +79,12 @@ const char* db_name(Db db) {
       return "reputation";
     case Db::kCharges:
       return "charges";
+    case Db::kState:
+      return "state";
+    case Db::kPoolMoves:
+      return "pool_moves";
+    case Db::kEvents:
+      return "events";
     case Db::kCount:
       break;
   }
