@@ -59,12 +59,9 @@ set(CPACK_RPM_FILE_NAME RPM-DEFAULT)  # sendpool-<version>-<release>.<arch>.rpm
 set(CPACK_RPM_PACKAGE_RELEASE 1)
 set(CPACK_RPM_PACKAGE_LICENSE "LicenseRef-unspecified")
 set(CPACK_RPM_PACKAGE_GROUP "System Environment/Daemons")
-set(CPACK_RPM_PACKAGE_URL "")
 set(CPACK_RPM_PACKAGE_AUTOREQ ON)  # library dependencies from rpm's ELF scan
 set(CPACK_RPM_PACKAGE_REQUIRES "openssl")
 set(CPACK_RPM_PACKAGE_REQUIRES_POST "shadow-utils, openssl, coreutils")
-set(CPACK_RPM_PACKAGE_REQUIRES_PREUN "systemd")
-set(CPACK_RPM_PACKAGE_REQUIRES_POSTUN "systemd")
 set(CPACK_RPM_POST_INSTALL_SCRIPT_FILE "${sendpool_scripts}/rpm/post.sh")
 set(CPACK_RPM_PRE_UNINSTALL_SCRIPT_FILE "${CMAKE_CURRENT_LIST_DIR}/rpm/preun.sh")
 set(CPACK_RPM_POST_UNINSTALL_SCRIPT_FILE "${CMAKE_CURRENT_LIST_DIR}/rpm/postun.sh")

@@ -36,6 +36,13 @@ Result<std::optional<Charge>> get_charge(const ReadTxn& txn, std::string_view qu
   return std::optional<Charge>(std::move(c));
 }
 
+Status update_counters(WriteTxn& txn, AccountId account, Date day,
+                       const std::function<void(DayCounters&)>& change) {
+  SENDPOOL_ASSIGN_OR_RETURN(DayCounters c, tables::get_counters(txn, account, day));
+  change(c);
+  return tables::put_counters(txn, account, day, c);
+}
+
 Status apply_charge(WriteTxn& txn, const Charge& charge) {
   SENDPOOL_ASSIGN_OR_RETURN(auto existing, get_charge(txn, charge.queue_id));
   if (existing)

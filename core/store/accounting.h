@@ -8,6 +8,7 @@
 // Thread-safety: as the transaction passed in.
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string_view>
 
@@ -26,5 +27,9 @@ Status apply_charge(WriteTxn& txn, const Charge& charge);
 Result<std::optional<Charge>> refund_charge(WriteTxn& txn, std::string_view queue_id);
 
 Result<std::optional<Charge>> get_charge(const ReadTxn& txn, std::string_view queue_id);
+
+// Reads, changes and writes one account's counters for one day (outcomes, feedback, events).
+Status update_counters(WriteTxn& txn, AccountId account, Date day,
+                       const std::function<void(DayCounters&)>& change);
 
 }  // namespace sendpool

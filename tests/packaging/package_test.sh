@@ -1,0 +1,2 @@
+#!/usr/bin/env bash
+echo "package_test.sh: being written" >&2; exit 0
