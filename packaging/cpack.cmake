@@ -16,15 +16,17 @@ set(CPACK_PACKAGE_VERSION "${PROJECT_VERSION}")
 set(CPACK_PACKAGE_DESCRIPTION_SUMMARY
   "sending side of an email delivery service, on top of Postfix")
 set(CPACK_PACKAGE_DESCRIPTION
-  "sendpool turns a Postfix server into the sending side of an email delivery service.
-Customers' applications send through SMTP AUTH accounts; sendpool decides which
-domains each account may send as, how much it may send (monthly allowances and prepaid
-packages), which recipients are suppressed, and from which IP pool each account's mail
-leaves, and signs every message twice with DKIM (the customer domain and the platform).
+  "sendpool turns a Postfix server into the sending side of an email delivery
+service. Customers' applications send through SMTP AUTH accounts; sendpool
+decides which domains each account may send as, how much it may send (monthly
+allowances and prepaid packages), which recipients are suppressed, and from
+which IP pool each account's mail leaves, and signs every message twice with
+DKIM (the customer's domain and the platform's).
 .
-This package contains sendpool-milter (authorisation, suppression, return path, DKIM),
-sendpool-policyd (quotas, pool routing and SMTP AUTH for Postfix), the sendpoolctl
-administration tool, hardened systemd units and the default configuration.")
+This package holds sendpool-milter (authorisation, suppression, return path,
+DKIM signing), sendpool-policyd (quotas, pool routing and SMTP AUTH for
+Postfix), the sendpoolctl administration tool, hardened systemd units and the
+default configuration.")
 set(CPACK_PACKAGING_INSTALL_PREFIX "/usr")
 set(CPACK_STRIP_FILES ON)
 set(CPACK_GENERATOR "DEB;RPM")

@@ -15,9 +15,8 @@ import sys
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "harness"))
 
-import dkim  # noqa: E402  (Debian's python3-dkim)
-
 from sendpool_harness import ChainTestCase, main  # noqa: E402
+from sendpool_harness.dkim_check import dns_stub, verify_signatures  # noqa: E402
 
 PASSWORD = "correct horse battery"
 POOL_TX = "127.0.0.2"
@@ -52,35 +51,10 @@ class WholeChain(ChainTestCase):
         sp.ctl("account", "set", "off", "--status", "disabled")
         sp.ctl("suppression", "add", "app", "gone@dest.example", "--reason", "bounce")
 
-    def dns(self):
-        """A DNS stub: every published DKIM record of the store, plus the platform's."""
-        records = {}
-        for d in ("acme.example", "other.example"):
-            for r in self.chain.sendpool.ctl("domain", "dns", d, json=True):
-                records[r["record_name"] + "."] = r["txt"]
-        name, txt = self.chain.sendpool.platform_dns_record()
-        records[name + "."] = txt
-
-        def lookup(qname, timeout=5):
-            name = qname.decode() if isinstance(qname, bytes) else qname
-            if not name.endswith("."):
-                name += "."
-            value = records.get(name)
-            return value.encode() if value else None
-        return lookup
-
     def verify_all(self, raw):
         """[(d=, a=, valid)] for every DKIM-Signature in the message, in order."""
-        d = dkim.DKIM(raw)
-        lookup = self.dns()
-        out = []
-        sigs = [v for k, v in email_headers(raw) if k.lower() == "dkim-signature"]
-        for i, sig in enumerate(sigs):
-            tags = dict(t.strip().split("=", 1) for t in sig.replace("\r\n", "").replace("\n", "").split(";")
-                        if "=" in t)
-            out.append((tags.get("d", "").strip(), tags.get("a", "").strip(),
-                        d.verify(idx=i, dnsfunc=lookup)))
-        return out
+        lookup = dns_stub(self.chain.sendpool, ["acme.example", "other.example"])
+        return [(d, a, ok) for d, _, a, ok in verify_signatures(raw, lookup)]
 
     def send(self, user, sender, to, headers=None):
         # swaks --header replaces its default header of that name (--add-header would repeat it).
@@ -104,7 +78,7 @@ class WholeChain(ChainTestCase):
         self.assertTrue(m.mail_from.startswith("b.") and m.mail_from.endswith("@bounces.sendpool.test"),
                         m.mail_from)
         self.assertEqual(m.message["Feedback-ID"], "app:acme:transactional:sendpool-test")
-        results = self.verify_all(strip_sink_headers(m.raw))
+        results = self.verify_all(m.delivered_bytes())
         self.assertEqual(len(results), 3, results)  # rsa + ed25519 of the domain, the platform's
         self.assertTrue(all(ok for _, _, ok in results), results)
         self.assertIn(("acme.example", "rsa-sha256", True), results)
@@ -145,28 +119,6 @@ class WholeChain(ChainTestCase):
         from sendpool_harness import wait_until
         return wait_until(lambda: next(iter(self.chain.sink.messages_to(rcpt)), None), timeout,
                           f"a message to {rcpt}")
-
-
-def email_headers(raw):
-    """(name, value) of the header block, unfolded as in the message."""
-    head = raw.split(b"\r\n\r\n", 1)[0] if b"\r\n\r\n" in raw else raw.split(b"\n\n", 1)[0]
-    out = []
-    for line in head.decode("utf-8", "replace").replace("\r\n", "\n").split("\n"):
-        if line[:1] in (" ", "\t") and out:
-            out[-1] = (out[-1][0], out[-1][1] + "\n" + line)
-        elif ":" in line:
-            name, value = line.split(":", 1)
-            out.append((name, value))
-    return out
-
-
-def strip_sink_headers(raw):
-    """The message as delivered: smtp-sink prepends X-Client-Addr, X-Helo-Args, … lines."""
-    lines = raw.split(b"\n")
-    i = 0
-    while i < len(lines) and lines[i].startswith((b"X-Client-", b"X-Helo-", b"X-Mail-", b"X-Rcpt-")):
-        i += 1
-    return b"\n".join(lines[i:])
 
 
 if __name__ == "__main__":

@@ -49,6 +49,15 @@ class SinkMessage:
         self.rcpt_to = [_address(v) for v in self.rcpt_args]
         self.mtime = os.stat(path).st_mtime
 
+    def delivered_bytes(self):
+        """The message as the sink received it, without the X-Client-Addr, X-Helo-Args,
+        X-Mail-Args and X-Rcpt-Args lines the sink puts above it."""
+        lines = self.raw.split(b"\n")
+        i = 0
+        while i < len(lines) and lines[i].startswith((b"X-Client-", b"X-Helo-", b"X-Mail-", b"X-Rcpt-")):
+            i += 1
+        return b"\n".join(lines[i:])
+
     def __repr__(self):
         return (f"SinkMessage(client={self.client_addr}, from={self.mail_from!r}, "
                 f"to={self.rcpt_to!r}, subject={self.message.get('Subject')!r})")
