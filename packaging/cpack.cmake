@@ -59,6 +59,10 @@ set(CPACK_DEBIAN_PACKAGE_CONTROL_EXTRA
 # --- RPM ----------------------------------------------------------------------------
 set(CPACK_RPM_FILE_NAME RPM-DEFAULT)  # sendpool-<version>-<release>.<arch>.rpm
 set(CPACK_RPM_PACKAGE_RELEASE 1)
+set(CPACK_PACKAGE_RELOCATABLE OFF)
+string(REPLACE "\n.\n" "\n\n" CPACK_RPM_PACKAGE_DESCRIPTION "${CPACK_PACKAGE_DESCRIPTION}")
+# No /usr/lib/.build-id links: they serve debuginfo packages, which we do not build.
+set(CPACK_RPM_SPEC_MORE_DEFINE "%define _build_id_links none")
 set(CPACK_RPM_PACKAGE_LICENSE "LicenseRef-unspecified")
 set(CPACK_RPM_PACKAGE_GROUP "System Environment/Daemons")
 set(CPACK_RPM_PACKAGE_AUTOREQ ON)  # library dependencies from rpm's ELF scan
