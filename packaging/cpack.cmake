@@ -25,21 +25,25 @@ DKIM (the customer's domain and the platform's).
 .
 This package holds sendpool-milter (authorisation, suppression, return path,
 DKIM signing), sendpool-policyd (quotas, pool routing and SMTP AUTH for
-Postfix), the sendpoolctl administration tool, hardened systemd units and the
-default configuration.")
+Postfix), sendpool-feedback (bounces, complaints and unsubscribes by mail),
+sendpool-outcomes (the Postfix delivery log follower), the sendpoolctl
+administration tool, hardened systemd units and the default configuration.")
 set(CPACK_PACKAGING_INSTALL_PREFIX "/usr")
 set(CPACK_STRIP_FILES ON)
 set(CPACK_GENERATOR "DEB;RPM")
 set(CPACK_PACKAGE_DIRECTORY "${CMAKE_BINARY_DIR}/packages")
 set(CPACK_SOURCE_IGNORE_FILES "/build[^/]*/;/\\\\.git/")
 
-# Maintainer scripts: the shared steps pasted into each package's install script.
+# Maintainer scripts: the shared steps pasted into each package's install script, and the
+# units this build installs (SENDPOOL_UNITS, from packaging/install.cmake) named in all.
 file(READ "${CMAKE_CURRENT_LIST_DIR}/maintainer/common.sh" SENDPOOL_COMMON)
+string(CONFIGURE "${SENDPOOL_COMMON}" SENDPOOL_COMMON @ONLY)
 set(sendpool_scripts "${CMAKE_BINARY_DIR}/packaging/scripts")
-configure_file("${CMAKE_CURRENT_LIST_DIR}/deb/postinst.in" "${sendpool_scripts}/deb/postinst"
-  @ONLY FILE_PERMISSIONS OWNER_READ OWNER_WRITE OWNER_EXECUTE GROUP_READ GROUP_EXECUTE
-  WORLD_READ WORLD_EXECUTE)
-configure_file("${CMAKE_CURRENT_LIST_DIR}/rpm/post.sh.in" "${sendpool_scripts}/rpm/post.sh" @ONLY)
+foreach(script deb/postinst deb/prerm deb/postrm rpm/post.sh rpm/preun.sh rpm/postun.sh)
+  configure_file("${CMAKE_CURRENT_LIST_DIR}/${script}.in" "${sendpool_scripts}/${script}" @ONLY
+    FILE_PERMISSIONS OWNER_READ OWNER_WRITE OWNER_EXECUTE GROUP_READ GROUP_EXECUTE
+    WORLD_READ WORLD_EXECUTE)
+endforeach()
 
 # --- Debian -------------------------------------------------------------------------
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)  # sendpool_<version>_<arch>.deb
@@ -52,8 +56,8 @@ set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "postfix")
 set(CPACK_DEBIAN_PACKAGE_CONTROL_STRICT_PERMISSION TRUE)
 set(CPACK_DEBIAN_PACKAGE_CONTROL_EXTRA
   "${sendpool_scripts}/deb/postinst"
-  "${CMAKE_CURRENT_LIST_DIR}/deb/prerm"
-  "${CMAKE_CURRENT_LIST_DIR}/deb/postrm"
+  "${sendpool_scripts}/deb/prerm"
+  "${sendpool_scripts}/deb/postrm"
   "${CMAKE_CURRENT_LIST_DIR}/deb/conffiles")
 
 # --- RPM ----------------------------------------------------------------------------
@@ -69,8 +73,8 @@ set(CPACK_RPM_PACKAGE_AUTOREQ ON)  # library dependencies from rpm's ELF scan
 set(CPACK_RPM_PACKAGE_REQUIRES "openssl")
 set(CPACK_RPM_PACKAGE_REQUIRES_POST "shadow-utils, openssl, coreutils")
 set(CPACK_RPM_POST_INSTALL_SCRIPT_FILE "${sendpool_scripts}/rpm/post.sh")
-set(CPACK_RPM_PRE_UNINSTALL_SCRIPT_FILE "${CMAKE_CURRENT_LIST_DIR}/rpm/preun.sh")
-set(CPACK_RPM_POST_UNINSTALL_SCRIPT_FILE "${CMAKE_CURRENT_LIST_DIR}/rpm/postun.sh")
+set(CPACK_RPM_PRE_UNINSTALL_SCRIPT_FILE "${sendpool_scripts}/rpm/preun.sh")
+set(CPACK_RPM_POST_UNINSTALL_SCRIPT_FILE "${sendpool_scripts}/rpm/postun.sh")
 set(CPACK_RPM_USER_FILELIST "%config(noreplace) /etc/sendpool/sendpool.yaml")
 # Directories owned by the distribution, not by this package.
 set(CPACK_RPM_EXCLUDE_FROM_AUTO_FILELIST_ADDITION

@@ -19,11 +19,11 @@ function(sendpool_gzip out source name)
   set(${out} "${gz}" PARENT_SCOPE)
 endfunction()
 
-# Man pages of the programs this build installs; sendpool-feedback.8 waits in man/ until
-# the program exists.
+# Man pages of the programs this build installs (a page waits in man/ until its program
+# exists).
 set(sendpool_man_gz)
-foreach(page sendpool-milter.8 sendpool-policyd.8 sendpoolctl.8 sendpool-feedback.8
-        sendpool.yaml.5)
+foreach(page sendpool-milter.8 sendpool-policyd.8 sendpool-feedback.8 sendpool-outcomes.8
+        sendpoolctl.8 sendpool.yaml.5)
   string(REGEX REPLACE "\\.[0-9]$" "" program "${page}")
   if(program STREQUAL "sendpool.yaml" OR TARGET "${program}")
     sendpool_gzip(gz "${CMAKE_CURRENT_SOURCE_DIR}/man/${page}" "${page}")
@@ -41,9 +41,17 @@ add_custom_target(sendpool_docs ALL DEPENDS ${sendpool_man_gz} "${sendpool_chang
 # The configuration: a conffile of the packages (packaging/cpack.cmake says so).
 install(FILES etc/sendpool.yaml DESTINATION "${CMAKE_INSTALL_FULL_SYSCONFDIR}/sendpool")
 
-# systemd: /usr/lib/systemd/system for Debian (lintian's canonical place) and RPM alike.
-install(FILES packaging/systemd/sendpool-milter.service packaging/systemd/sendpool-policyd.service
-  DESTINATION lib/systemd/system)
+# systemd: /usr/lib/systemd/system for Debian (lintian's canonical place) and RPM alike; the
+# unit of each daemon this build installs. SENDPOOL_UNITS also goes into the maintainer
+# scripts (packaging/cpack.cmake).
+set(SENDPOOL_UNITS)
+foreach(daemon sendpool-milter sendpool-policyd sendpool-outcomes)
+  if(TARGET "${daemon}")
+    install(FILES "packaging/systemd/${daemon}.service" DESTINATION lib/systemd/system)
+    list(APPEND SENDPOOL_UNITS "${daemon}.service")
+  endif()
+endforeach()
+list(JOIN SENDPOOL_UNITS " " SENDPOOL_UNITS)
 install(FILES packaging/sendpool.sysusers DESTINATION lib/sysusers.d RENAME sendpool.conf)
 install(FILES packaging/sendpool.tmpfiles DESTINATION lib/tmpfiles.d RENAME sendpool.conf)
 

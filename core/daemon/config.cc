@@ -181,6 +181,19 @@ Setter number_between(double* out, double low, double high) {
   };
 }
 
+Setter duration_between(std::chrono::milliseconds* out, std::chrono::milliseconds low,
+                        std::chrono::milliseconds high) {
+  return [out, low, high](const Scalar& value) -> Status {
+    std::string expected =
+        fmt::format("a duration from {} to {}", format_duration(low), format_duration(high));
+    if (value.null) return value_error(expected, value);
+    auto duration = parse_duration(value.text);
+    if (!duration || *duration < low || *duration > high) return value_error(expected, value);
+    *out = *duration;
+    return ok_status();
+  };
+}
+
 Setter one_of(std::string* out, std::vector<std::string_view> choices) {
   return [out, choices = std::move(choices)](const Scalar& value) -> Status {
     if (!value.null && std::find(choices.begin(), choices.end(), value.text) != choices.end()) {
@@ -246,6 +259,15 @@ std::vector<Key> schema(Config& c) {
       {"logging",
        {},
        {{"level", one_of(&c.logging.level, {"debug", "info", "warning", "error"}), {}}}},
+      {"outcomes",
+       {},
+       {
+           {"maillog_file", absolute_path(&c.outcomes.maillog_file, false), {}},
+           {"poll_interval",
+            duration_between(&c.outcomes.poll_interval, kMinOutcomesPollInterval,
+                             kMaxOutcomesPollInterval),
+            {}},
+       }},
   };
 }
 

@@ -11,6 +11,7 @@
 // bounded, nothing in it is executed or expanded, and values are quoted sanitised in errors.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -33,13 +34,18 @@ inline constexpr uint64_t kMinStoreMapSize = 1024 * 1024;
 inline constexpr const char* kDefaultStorePath = "/var/lib/sendpool/store";
 inline constexpr uint64_t kDefaultStoreMapSize = uint64_t{16} * 1024 * 1024 * 1024;
 inline constexpr const char* kDefaultPlatformId = "sendpool";
-inline constexpr const char* kDefaultPolicySocket = "/var/spool/postfix/private/sendpool-policy";
-inline constexpr const char* kDefaultRouteSocket = "/var/spool/postfix/private/sendpool-route";
-inline constexpr const char* kDefaultAuthSocket = "/var/spool/postfix/private/sendpool-auth";
+inline constexpr const char* kDefaultPolicySocket = "/var/spool/postfix/sendpool/policy";
+inline constexpr const char* kDefaultRouteSocket = "/var/spool/postfix/sendpool/route";
+inline constexpr const char* kDefaultAuthSocket = "/var/spool/postfix/sendpool/auth";
 inline constexpr const char* kDefaultMilterHost = "127.0.0.1";
 inline constexpr uint16_t kDefaultMilterPort = 8891;
 inline constexpr double kDefaultHighVolumeMinScore = 80;
 inline constexpr const char* kDefaultLogLevel = "info";
+inline constexpr const char* kDefaultMaillogFile = "/var/log/mail.log";
+inline constexpr std::chrono::milliseconds kDefaultOutcomesPollInterval{1000};
+// Bounds of outcomes.poll_interval: often enough to matter, rarely enough not to spin.
+inline constexpr std::chrono::milliseconds kMinOutcomesPollInterval{10};
+inline constexpr std::chrono::milliseconds kMaxOutcomesPollInterval{3600 * 1000};
 
 struct Config {
   // Platform identity, shared by the milter (signing, headers) and the feedback tools.
@@ -75,6 +81,12 @@ struct Config {
     std::string level = kDefaultLogLevel;  // debug | info | warning | error
   };
 
+  // sendpool-outcomes, the follower of Postfix's delivery log.
+  struct Outcomes {
+    std::string maillog_file = kDefaultMaillogFile;  // absolute path of the log it follows
+    std::chrono::milliseconds poll_interval = kDefaultOutcomesPollInterval;
+  };
+
   std::string source_file;  // the path or name the configuration was read from
   std::string store = kDefaultStorePath;
   uint64_t store_map_size = kDefaultStoreMapSize;
@@ -83,6 +95,7 @@ struct Config {
   Milter milter;
   Reputation reputation;
   Logging logging;
+  Outcomes outcomes;
 };
 
 // Reads and parses the configuration file at `path`. A missing or unreadable file is an

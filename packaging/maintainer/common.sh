@@ -2,7 +2,7 @@
 # maintainer/common.sh, pasted into both at configure time). POSIX sh; every step is
 # idempotent and leaves existing files and directories as the administrator left them.
 
-SENDPOOL_UNITS="sendpool-milter.service sendpool-policyd.service"
+SENDPOOL_UNITS="@SENDPOOL_UNITS@"
 SENDPOOL_KEY_DIR=/etc/sendpool/keys
 SENDPOOL_STATE_DIR=/var/lib/sendpool
 # Postfix's smtpd runs chrooted in /var/spool/postfix, so the daemons' sockets must lie

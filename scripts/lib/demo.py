@@ -138,13 +138,23 @@ def main():
         for client, rcpt, reply in chain.sink.refusals():
             print(f"  the Internet refused {rcpt} (from {client}): {reply}")
 
+        step("The outcome follower reads Postfix's delivery log; reputation and pools follow")
+        outcomes = os.path.join(args.build_dir, "tools", "outcomes", "sendpool-outcomes")
+        follow = subprocess.run([outcomes, "--config", sp.config_path, "--file", chain.postfix.maillog,
+                                 "--once", "--foreground"], capture_output=True, text=True, timeout=60)
+        for line in (follow.stdout + follow.stderr).splitlines():
+            print("  " + line)
+        show(sp, "reputation", "recompute", "--all")
+
         step("What the operator sees")
         for user in ("acme-app", "acme-news"):
             show(sp, "stats", user, "--days", "1")
         show(sp, "account", "show", "acme-app")
         show(sp, "account", "show", "acme-news")
         show(sp, "reputation", "show", "acme-app")
+        show(sp, "account", "why", "acme-news")
         show(sp, "suppression", "list", "acme-news")
+        show(sp, "suppression", "list", "acme-app")
         show(sp, "route", "show", "acme-news")
 
         step("The two DKIM signatures of one delivered message, checked by dkimpy")

@@ -18,10 +18,11 @@ records with `mdb_load` in the layout of core/store/tables.h and core/store/reco
 Speed: password hashing (~0.1 s) and RSA key generation (~0.2 s) run only in the few tests
 about them; the common catalogue is built once and copied into each test (from_template).
 
+Pools are assigned from reputation by `reputation recompute` (the same code the outcome
+programs run), so ReputationStandingTest seeds counters and lets sendpoolctl move accounts.
+
 Not tested here:
-- anything only another program sets: the pool an account is assigned to (so `pool show`
-  accounts, the POOL column and `pool remove` of a pool in use), stored password hashes
-  verifying at SMTP AUTH (sendpool-policyd's auth listener);
+- stored password hashes verifying at SMTP AUTH (sendpool-policyd's auth listener);
 - a store with a newer schema version, LMDB map-full and I/O errors;
 - that `suppression import` keeps the time column of an export: it does not (a core bug,
   see test_import_keeps_the_exported_time, marked as an expected failure).
@@ -934,7 +935,7 @@ class PoolTest(CliTest):
         self.assertIn("  -o smtp_bind_address=192.0.2.20\n", blocks["smtp_pr"])
         self.assertNotIn("smtp_bind_address6", blocks["smtp_pr"])
         self.assertIn("sender_dependent_default_transport_maps = "
-                      "socketmap:unix:/var/spool/postfix/private/sendpool-route:route\n", main_cf)
+                      "socketmap:unix:sendpool/route:route\n", main_cf)
         as_json = self.json("pool", "postfix-config")
         self.assertEqual(set(as_json), {"master_cf", "main_cf"})
         self.assertEqual(as_json["main_cf"], main_cf)
@@ -1166,7 +1167,10 @@ class StatsReputationTest(CliTest):
     def test_reputation_not_computed_yet(self):
         self.catalogue()
         self.assertEqual(self.json("reputation", "show", "app1"),
-                         {"account": "app1", "reputation": None, "pool": None, "status": "enabled"})
+                         {"account": "app1", "status": "enabled", "status_reason": None,
+                          "reputation": None, "volume": 0, "min_volume": 200, "window_days": 30,
+                          "scored": None, "factors": None, "driver": None, "pool": None,
+                          "pool_min_score": None, "moves": []})
         self.assertRegex(self.ok("reputation", "show", "app1"),
                          r"(?m)^score:\s+- \(not computed yet\)$")
         customer = self.json("reputation", "show", "--customer", "acme")
@@ -1190,8 +1194,9 @@ class StatsReputationTest(CliTest):
         self.assertEqual(self.json("account", "show", "app1")["reputation"], shown["reputation"])
         text = self.ok("reputation", "show", "app1")
         self.assertRegex(text, r"(?m)^score:\s+90\.0$")
-        self.assertRegex(text, r"(?m)^bounce rate:\s+1\.20%$")
-        self.assertRegex(text, r"(?m)^complaint rate:\s+0\.050%$")
+        self.assertRegex(text, r"(?m)^bounce rate:\s+1\.20% \(critical, -41\.3 points\)$")
+        self.assertRegex(text, r"(?m)^complaint rate:\s+0\.050% \(good, -7\.5 points\)$")
+        self.assertRegex(text, r"(?m)^engagement rate:\s+25\.00% \(good, -0\.0 points\)$")
 
         # the average leaves out app3, which has no score yet; 80 meets the default threshold
         customer = self.json("reputation", "show", "--customer", "acme")
@@ -1222,6 +1227,160 @@ class StatsReputationTest(CliTest):
                 self.refused(*command, "--customer", "nobody", message="no customer named nobody")
         self.refused("stats", "app1", "--days", "0", code=2,
                      message="--days expects a whole number from 1 to 3660")
+
+
+class ReputationStandingTest(CliTest):
+    """reputation recompute / show and account why: scores from seeded counters, guardrail
+    pauses and pool moves, as an operator sees them."""
+
+    def pools(self):
+        for name, category, min_score in (("tx-good", "transactional", "80"),
+                                          ("tx-std", "transactional", "50"),
+                                          ("tx-low", "transactional", "0"),
+                                          ("pr", "promotional", "0")):
+            self.ok("pool", "add", name, "--category", category, "--min-score", min_score,
+                    "--transport", "smtp_" + name.replace("-", "_"), "--bind", "192.0.2.1",
+                    "--helo", "mail.example.net")
+
+    def test_recompute_moves_the_account_and_show_explains_it(self):
+        self.catalogue()
+        self.pools()
+        today = utc_today()
+        self.seed_counters("app1", today, accepted=1000, delivered=1000, opens=250)
+        [first] = self.json("reputation", "recompute", "app1")
+        self.assertEqual(first["account"], "app1")
+        self.assertEqual((first["score"], first["previous_score"], first["scored"]),
+                         (100.0, None, True))
+        self.assertEqual((first["pool"], first["move"]["from"], first["move"]["to"]),
+                         ("tx-good", None, "tx-good"))
+        self.assertEqual((first["paused"], first["guardrail"]), (False, None))
+        self.assertEqual(self.json("account", "show", "app1")["pool"], "tx-good")
+        self.assertEqual(self.json("pool", "show", "tx-good")["accounts"], ["app1"])
+
+        # 10 bounces of 1000: 1 %, the top of the watch band, costs 40 points
+        self.seed_counters("app1", today, accepted=1000, delivered=990, bounced=10, opens=250)
+        self.assertEqual(self.ok("reputation", "recompute", "app1"),
+                         "account app1: score 60.0 (was 100.0); pool tx-good -> tx-std\n")
+        shown = self.json("reputation", "show", "app1")
+        self.assertEqual(shown["reputation"]["score"], 60.0)
+        self.assertEqual((shown["volume"], shown["scored"], shown["driver"]), (1000, True, "bounce"))
+        self.assertEqual(shown["factors"]["bounce"],
+                         {"rate": 0.01, "band": "watch", "points_lost": 40.0, "weight": 100.0})
+        self.assertEqual(shown["factors"]["engagement"]["band"], "good")
+        self.assertEqual((shown["pool"], shown["pool_min_score"]), ("tx-std", 50))
+        self.assertEqual([(m["event"], m["from"], m["to"], m["score"]) for m in shown["moves"]],
+                         [("pool-move", "tx-good", "tx-std", 60.0),
+                          ("pool-move", None, "tx-good", 100.0)])
+        self.assertEqual(shown["moves"][0]["reason"],
+                         "score 60.0 reaches tx-std (min 50) but not tx-good (min 80); driven by "
+                         "bounce rate 1.00% (watch, -40.0 points)")
+        text = self.ok("reputation", "show", "app1")
+        self.assertRegex(text, r"(?m)^score:\s+60\.0$")
+        self.assertRegex(text, r"(?m)^bounce rate:\s+1\.00% \(watch, -40\.0 points\)$")
+        self.assertRegex(text, r"(?m)^driven by:\s+bounce rate$")
+        self.assertRegex(text, r"(?m)^pool:\s+tx-std \(min score 50\)$")
+        self.assertRegex(text, r"(?m)^\S+Z\s+pool-move\s+tx-good\s+tx-std\s+60\.0\s+score 60\.0 ")
+        self.assertRegex(text, r"(?m)^\S+Z\s+pool-move\s+-\s+tx-good\s+100\.0\s+score 100\.0 ")
+
+        self.assertEqual(self.ok("account", "why", "app1"),
+                         "Its score is 60.0, driven by the bounce rate 1.00% (watch, -40.0 points)."
+                         "\nIt sends from pool tx-std (transactional, min score 50): score 60.0 "
+                         "reaches tx-std (min 50) but not tx-good (min 80). It moved there on "
+                         f"{shown['moves'][0]['time']} from tx-good.\n")
+        why = self.json("account", "why", "app1")
+        self.assertEqual(why["driver"], {"factor": "bounce", "rate": 0.01, "band": "watch",
+                                         "points_lost": 40.0})
+        self.assertEqual((why["pool"], why["pool_min_score"], why["chosen_pool"]),
+                         ("tx-std", 50, "tx-std"))
+        self.assertFalse(why["paused_by_guardrail"])
+
+        # nothing new: no move, same score
+        [again] = self.json("reputation", "recompute", "app1")
+        self.assertEqual((again["score"], again["previous_score"], again["move"]),
+                         (60.0, 60.0, None))
+        self.assertEqual(len(self.json("reputation", "show", "app1")["moves"]), 2)
+
+    def test_guardrail_pauses_until_an_operator_lifts_it(self):
+        self.catalogue()
+        self.pools()
+        self.seed_counters("app1", utc_today(), accepted=1000, delivered=900, bounced=100)
+        [change] = self.json("reputation", "recompute", "app1")
+        reason = ("guardrail: bounce rate 10.00% reached the 10.00% pause limit "
+                  "(1000 delivered+bounced) in the last 30 days")
+        self.assertEqual((change["paused"], change["pause_reason"]), (True, reason))
+        self.assertEqual((change["score"], change["pool"]), (0.0, "tx-low"))
+        account = self.json("account", "show", "app1")
+        self.assertEqual((account["status"], account["status_reason"]), ("paused", reason))
+
+        why = self.ok("account", "why", "app1").splitlines()
+        self.assertRegex(why[0], r"^app1 is paused by a guardrail since \S+Z: bounce rate 10\.00% "
+                                 r"reached the 10\.00% pause limit \(1000 delivered\+bounced\) in "
+                                 r"the last 30 days\. It stays paused until an operator lifts it "
+                                 r"\(sendpoolctl account set app1 --status enabled\)\.$")
+        self.assertEqual(why[1], "Its score is 0.0, driven by the bounce rate 10.00% "
+                                 "(critical, -100.0 points).")
+        self.assertTrue(why[2].startswith("It sends from pool tx-low (transactional, min score 0): "
+                                          "score 0.0 reaches tx-low (min 0) but not tx-std"), why)
+        self.assertTrue(self.json("account", "why", "app1")["paused_by_guardrail"])
+        events = [m["event"] for m in self.json("reputation", "show", "app1")["moves"]]
+        self.assertEqual(events, ["pool-move", "pause"])
+
+        # still paused on the next recompute; lifted by the operator, the same days do not
+        # pause it again
+        self.assertEqual(self.json("reputation", "recompute", "app1")[0]["paused"], False)
+        self.assertEqual(self.json("account", "show", "app1")["status"], "paused")
+        self.ok("account", "set", "app1", "--status", "enabled", "--reason", "list cleaned")
+        [after] = self.json("reputation", "recompute", "app1")
+        self.assertEqual((after["paused"], after["guardrail"]), (False, None))
+        self.assertEqual(self.json("account", "show", "app1")["status"], "enabled")
+
+    def test_recompute_all_and_new_accounts(self):
+        self.catalogue()
+        self.pools()
+        self.assertEqual(self.ok("reputation", "recompute", "--all"),
+                         "account app1: score 70.0 (first; new account, volume 0); "
+                         "pool - -> tx-std\n"
+                         "account app2: score 70.0 (first; new account, volume 0); pool - -> pr\n")
+        self.assertEqual([a["pool"] for a in self.json("account", "list")], ["tx-std", "pr"])
+        self.assertEqual(self.ok("account", "why", "app1").splitlines()[0],
+                         "Its score is 70.0: with 0 delivered+bounced in the last 30 days it is "
+                         "below the 200 needed, so it keeps the neutral new-account score of 70.")
+        self.assertRegex(self.ok("reputation", "show", "app1"),
+                         r"(?m)^volume:\s+0 delivered\+bounced in the last 30 days \(new account: "
+                         r"the score moves from 200\)$")
+        self.assertEqual(self.json("reputation", "show", "--customer", "acme")["reputation"], 70.0)
+
+    def test_why_before_any_recompute(self):
+        self.catalogue()
+        self.assertEqual(self.ok("account", "why", "app1"),
+                         "No reputation has been computed yet (sendpoolctl reputation recompute "
+                         "app1).\nNo pool is assigned and no default transactional pool is "
+                         "configured: Postfix uses its default_transport.\n")
+        self.pools()
+        config = self.write_file("defaults.yaml", "policyd:\n  default_transactional_pool: tx-std\n")
+        why = self.json("account", "why", "app1", config=config)
+        self.assertEqual((why["score"], why["pool"], why["route_pool"]), (None, None, "tx-std"))
+        self.assertEqual(why["explanation"][1],
+                         "No pool is assigned: its mail leaves from the default transactional "
+                         "pool tx-std.")
+        self.ok("account", "set", "app1", "--status", "paused", "--reason", "billing review")
+        self.assertEqual(self.ok("account", "why", "app1").splitlines()[0],
+                         "app1 is paused by an operator: billing review.")
+        self.ok("account", "set", "app1", "--status", "disabled")
+        self.assertEqual(self.ok("account", "why", "app1").splitlines()[0],
+                         "app1 is disabled, so it does not send.")
+
+    def test_errors(self):
+        self.catalogue()
+        self.refused("reputation", "recompute", code=2,
+                     message="name an account or --all (one of them)")
+        self.refused("reputation", "recompute", "app1", "--all", code=2,
+                     message="name an account or --all (one of them)")
+        self.refused("reputation", "recompute", "ghost", message="no account named ghost")
+        self.refused("account", "why", "ghost", message="no account named ghost")
+        self.refused("account", "why", code=2, message="is required but missing")
+        self.assertIn("  reputation recompute (USER | --all)\n", self.ok("--help"))
+        self.assertIn("  account why USER\n", self.ok("--help"))
 
 
 class GeneralTest(CliTest):
@@ -1333,7 +1492,8 @@ class GeneralTest(CliTest):
         for command in (["customer", "list"], ["customer", "show", "acme"], ["plan", "list"],
                         ["account", "list"], ["account", "show", "app1"], ["domain", "dns",
                         "example.com"], ["pool", "list"], ["stats", "--customer", "acme"],
-                        ["reputation", "show", "app1"], ["suppression", "export", "app1"]):
+                        ["reputation", "show", "app1"], ["account", "why", "app1"],
+                        ["suppression", "export", "app1"]):
             self.ok(*command)
         self.assertStoreUnchanged(before)
 

@@ -1,11 +1,15 @@
-// sendpoolctl account add | passwd | set | topup | show | list
+// sendpoolctl account add | passwd | set | topup | show | list | why
 #include <fmt/format.h>
 
+#include <cmath>
 #include <iostream>
 
 #include "core/base/civil_time.h"
 #include "core/crypto/password_hash.h"
+#include "core/model/reputation.h"
 #include "core/store/admin.h"
+#include "core/store/routing.h"
+#include "core/store/standing.h"
 #include "core/store/tables.h"
 #include "core/store/usage.h"
 #include "tools/sendpoolctl/cli.h"
@@ -325,6 +329,143 @@ int account_list(Context& ctx, const std::vector<std::string>& args) {
   return kExitOk;
 }
 
+// --- account why ----------------------------------------------------------------------------
+
+constexpr std::string_view kGuardrailPrefix = "guardrail: ";
+
+// Why the account is paused (or otherwise not sending), in words; empty when it is enabled.
+std::string status_explanation(const StandingView& v) {
+  const Account& a = v.account;
+  switch (a.status) {
+    case AccountStatus::kEnabled:
+      return {};
+    case AccountStatus::kPaused:
+      if (a.status_reason.rfind(kGuardrailPrefix, 0) == 0)
+        return fmt::format(
+            "{} is paused by a guardrail{}: {}. It stays paused until an operator lifts it "
+            "(sendpoolctl account set {} --status enabled).",
+            a.username,
+            v.last_pause ? fmt::format(" since {}", format_timestamp(v.last_pause->time)) : "",
+            a.status_reason.substr(kGuardrailPrefix.size()), a.username);
+      return fmt::format("{} is paused by an operator{}.", a.username,
+                         a.status_reason.empty() ? "" : ": " + a.status_reason);
+    case AccountStatus::kDisabled:
+    case AccountStatus::kPendingPayment:
+      break;
+  }
+  return fmt::format("{} is {}{}, so it does not send.", a.username, to_string(a.status),
+                     a.status_reason.empty() ? "" : " (" + a.status_reason + ")");
+}
+
+std::string score_explanation(const StandingView& v, const ReputationSettings& settings) {
+  if (!v.reputation)
+    return fmt::format("No reputation has been computed yet (sendpoolctl reputation recompute {}).",
+                       v.account.username);
+  const ReputationAssessment& r = v.assessment;
+  double score = v.reputation->score;
+  if (!r.scored)
+    return fmt::format(
+        "Its score is {:.1f}: with {} delivered+bounced in the last {} days it is below the {} "
+        "needed, so it keeps the neutral new-account score of {:.0f}.",
+        score, v.volume, settings.window.count(), settings.min_volume, settings.neutral_score);
+  if (!r.driver) return fmt::format("Its score is {:.1f}: no factor costs it any points.", score);
+  return fmt::format("Its score is {:.1f}, driven by the {}.", score,
+                     describe_factor(r.factors[static_cast<size_t>(*r.driver)]));
+}
+
+std::string pool_explanation(const StandingView& v, const Route& route) {
+  const Account& a = v.account;
+  if (a.pool.empty()) {
+    if (route.pool.empty())
+      return fmt::format(
+          "No pool is assigned and no default {} pool is configured: Postfix uses "
+          "its default_transport.",
+          to_string(a.type));
+    return fmt::format("No pool is assigned: its mail leaves from the default {} pool {}.",
+                       to_string(a.type), route.pool);
+  }
+  if (!v.pool)
+    return fmt::format("Its pool {} no longer exists: its mail leaves from {}.", a.pool,
+                       route.pool.empty() ? "Postfix's default_transport" : route.pool);
+  std::string out = fmt::format("It sends from pool {} ({}, min score {})", a.pool,
+                                to_string(v.pool->category), v.pool->min_score);
+  if (v.reputation && v.choice && v.choice->pool.name == a.pool)
+    out += ": " + explain_choice(*v.choice, v.reputation->score) + ".";
+  else if (v.choice)
+    out += fmt::format(
+        ". With today's pools its score would choose {}; it moves there at the "
+        "next recompute.",
+        v.choice->pool.name);
+  else
+    out += ".";
+  for (const auto& m : v.moves) {
+    if (m.kind != StandingEventKind::kPoolMove || m.to != a.pool) continue;
+    out += fmt::format(" It moved there on {} from {}.", format_timestamp(m.time),
+                       m.from.empty() ? "no pool" : m.from);
+    break;
+  }
+  return out;
+}
+
+int account_why(Context& ctx, const std::vector<std::string>& args) {
+  po::options_description desc;
+  desc.add_options()("user", po::value<std::string>()->required(), "username");
+  Options vm = parse_args(args, desc, {"user"});
+  std::string user = vm["user"].as<std::string>();
+  const ReputationSettings settings;
+  std::optional<StandingView> view;
+  Route route;
+  Status s = ctx.read([&](const ReadTxn& txn) -> Status {
+    SENDPOOL_ASSIGN_OR_RETURN(auto a, tables::get_account(txn, user));
+    if (!a) return make_error(ErrorCode::kNotFound, fmt::format("no account named {}", user));
+    SENDPOOL_ASSIGN_OR_RETURN(view, standing_view(txn, *a, ctx.clock().now(), 10, settings));
+    const auto& policyd = ctx.config().policyd;
+    SENDPOOL_ASSIGN_OR_RETURN(route,
+                              route_for_account(txn, *a,
+                                                DefaultPools{policyd.default_transactional_pool,
+                                                             policyd.default_promotional_pool}));
+    return ok_status();
+  });
+  if (!s) return ctx.fail(s.error());
+  const StandingView& v = *view;
+  std::vector<std::string> lines;
+  if (auto status = status_explanation(v); !status.empty()) lines.push_back(status);
+  lines.push_back(score_explanation(v, settings));
+  lines.push_back(pool_explanation(v, route));
+  if (ctx.json()) {
+    const Account& a = v.account;
+    Json driver = nullptr;
+    if (v.reputation && v.assessment.driver) {
+      const FactorScore& f = v.assessment.factors[static_cast<size_t>(*v.assessment.driver)];
+      driver = Json{{"factor", factor_key(f.factor)},
+                    {"rate", f.rate},
+                    {"band", to_string(f.band)},
+                    {"points_lost", std::round(f.points_lost * 10) / 10}};
+    }
+    print_json(
+        ctx.out(),
+        Json{{"account", a.username},
+             {"status", to_string(a.status)},
+             {"status_reason", a.status_reason.empty() ? Json(nullptr) : Json(a.status_reason)},
+             {"paused_by_guardrail", a.status == AccountStatus::kPaused &&
+                                         a.status_reason.rfind(kGuardrailPrefix, 0) == 0},
+             {"score", v.reputation ? Json(v.reputation->score) : Json(nullptr)},
+             {"scored", v.reputation ? Json(v.assessment.scored) : Json(nullptr)},
+             {"volume", v.volume},
+             {"min_volume", settings.min_volume},
+             {"driver", driver},
+             {"pool", a.pool.empty() ? Json(nullptr) : Json(a.pool)},
+             {"pool_min_score", v.pool ? Json(v.pool->min_score) : Json(nullptr)},
+             {"chosen_pool", v.choice ? Json(v.choice->pool.name) : Json(nullptr)},
+             {"route_pool", route.pool.empty() ? Json(nullptr) : Json(route.pool)},
+             {"explanation", lines}});
+    return kExitOk;
+  }
+  for (const auto& line : lines)
+    ctx.out() << line << "\n";
+  return kExitOk;
+}
+
 }  // namespace
 
 std::vector<Command> account_commands() {
@@ -339,6 +480,7 @@ std::vector<Command> account_commands() {
       {"account", "topup", account_topup, "account topup USER --messages N [--valid-days N]"},
       {"account", "show", account_show, "account show USER [--at YYYY-MM-DDTHH:MM:SSZ]"},
       {"account", "list", account_list, "account list [--customer NAME]"},
+      {"account", "why", account_why, "account why USER"},
   };
 }
 

@@ -16,7 +16,8 @@ namespace {
 std::vector<Command> all_commands() {
   std::vector<Command> all;
   for (auto group : {customer_commands, plan_commands, account_commands, domain_commands,
-                     pool_commands, suppression_commands, stats_commands, route_commands}) {
+                     pool_commands, suppression_commands, stats_commands, reputation_commands,
+                     route_commands, events_commands}) {
     auto commands = group();
     all.insert(all.end(), commands.begin(), commands.end());
   }

@@ -101,7 +101,9 @@ std::vector<Command> domain_commands();
 std::vector<Command> pool_commands();
 std::vector<Command> suppression_commands();
 std::vector<Command> stats_commands();
+std::vector<Command> reputation_commands();
 std::vector<Command> route_commands();
+std::vector<Command> events_commands();
 
 // Runs sendpoolctl with argv-style arguments (without the program name); returns the exit
 // code. main() only calls this, so tests can drive the whole CLI in-process.

@@ -126,6 +126,15 @@ int pool_remove(Context& ctx, const std::vector<std::string>& args) {
   return kExitOk;
 }
 
+// How Postfix names a listen spec: unix sockets inside its queue directory (where chrooted
+// daemons live) relative to it, as Postfix resolves them; others as they are.
+std::string postfix_socket_name(const ListenSpec& spec) {
+  constexpr std::string_view kQueueDirectory = "/var/spool/postfix/";
+  if (spec.kind == ListenSpec::Kind::kUnix && spec.path.rfind(kQueueDirectory, 0) == 0)
+    return "unix:" + spec.path.substr(kQueueDirectory.size());
+  return spec.text;
+}
+
 // The master.cf services and main.cf lines that make each pool a Postfix transport.
 int pool_postfix_config(Context& ctx, const std::vector<std::string>& args) {
   parse_args(args, po::options_description(), {});
@@ -144,7 +153,7 @@ int pool_postfix_config(Context& ctx, const std::vector<std::string>& args) {
   }
   main_cf += "# pools are chosen per message by sendpool-policyd's route listener\n";
   main_cf += fmt::format("sender_dependent_default_transport_maps = socketmap:{}:route\n",
-                         ctx.config().policyd.route_listen.text);
+                         postfix_socket_name(ctx.config().policyd.route_listen));
   if (ctx.json()) {
     print_json(ctx.out(), Json{{"master_cf", master}, {"main_cf", main_cf}});
     return kExitOk;

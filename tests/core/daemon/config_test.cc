@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <fstream>
 #include <string>
@@ -31,11 +32,11 @@ void expect_defaults(const Config& c) {
   EXPECT_EQ(c.platform.return_path_domain, "");
   EXPECT_EQ(c.platform.token_secret_file, "");
   EXPECT_EQ(c.platform.unsubscribe_url, "");
-  EXPECT_EQ(c.policyd.policy_listen.text, "unix:/var/spool/postfix/private/sendpool-policy");
+  EXPECT_EQ(c.policyd.policy_listen.text, "unix:/var/spool/postfix/sendpool/policy");
   EXPECT_EQ(c.policyd.policy_listen.kind, ListenSpec::Kind::kUnix);
-  EXPECT_EQ(c.policyd.policy_listen.path, "/var/spool/postfix/private/sendpool-policy");
-  EXPECT_EQ(c.policyd.route_listen.text, "unix:/var/spool/postfix/private/sendpool-route");
-  EXPECT_EQ(c.policyd.auth_listen.text, "unix:/var/spool/postfix/private/sendpool-auth");
+  EXPECT_EQ(c.policyd.policy_listen.path, "/var/spool/postfix/sendpool/policy");
+  EXPECT_EQ(c.policyd.route_listen.text, "unix:/var/spool/postfix/sendpool/route");
+  EXPECT_EQ(c.policyd.auth_listen.text, "unix:/var/spool/postfix/sendpool/auth");
   EXPECT_EQ(c.policyd.default_transactional_pool, "");
   EXPECT_EQ(c.policyd.default_promotional_pool, "");
   EXPECT_EQ(c.milter.listen.text, "inet:127.0.0.1:8891");
@@ -44,6 +45,8 @@ void expect_defaults(const Config& c) {
   EXPECT_EQ(c.milter.listen.port, 8891);
   EXPECT_EQ(c.reputation.high_volume_min_score, 80);
   EXPECT_EQ(c.logging.level, "info");
+  EXPECT_EQ(c.outcomes.maillog_file, "/var/log/mail.log");
+  EXPECT_EQ(c.outcomes.poll_interval, std::chrono::seconds(1));
 }
 
 TEST(ConfigTest, ExitCodeAndDefaultPathFollowTheDesign) {
@@ -57,7 +60,7 @@ TEST(ConfigTest, DefaultConstructedConfigHoldsTheDocumentedDefaults) {
 
 TEST(ConfigTest, EmptyOrCommentOnlyFileGivesAllDefaults) {
   for (const char* text : {"", "\n\n", "# nothing here\n", "---\n", "~\n",
-                           "platform:\npolicyd:\nmilter:\nreputation:\nlogging:\n",
+                           "platform:\npolicyd:\nmilter:\nreputation:\nlogging:\noutcomes:\n",
                            "platform: {}\n", "platform:\n  # id: sendpool\n"}) {
     SCOPED_TRACE(text);
     auto config = parse_config(text, kName);
@@ -91,6 +94,9 @@ reputation:
   high_volume_min_score: 92.5
 logging:
   level: debug
+outcomes:
+  maillog_file: /var/log/postfix.log
+  poll_interval: 250ms
 )");
   EXPECT_EQ(c.store, "/srv/sendpool/store");
   EXPECT_EQ(c.store_map_size, 2'000'000'000u);
@@ -109,6 +115,17 @@ logging:
   EXPECT_EQ(c.milter.listen, make_unix_listen_spec("/var/spool/postfix/private/sendpool-milter"));
   EXPECT_EQ(c.reputation.high_volume_min_score, 92.5);
   EXPECT_EQ(c.logging.level, "debug");
+  EXPECT_EQ(c.outcomes.maillog_file, "/var/log/postfix.log");
+  EXPECT_EQ(c.outcomes.poll_interval, std::chrono::milliseconds(250));
+}
+
+TEST(ConfigTest, OutcomesPollIntervalTakesDurationsFromTenMillisecondsToAnHour) {
+  EXPECT_EQ(must_parse("outcomes: {poll_interval: 10ms}\n").outcomes.poll_interval,
+            std::chrono::milliseconds(10));
+  EXPECT_EQ(must_parse("outcomes: {poll_interval: 5m}\n").outcomes.poll_interval,
+            std::chrono::minutes(5));
+  EXPECT_EQ(must_parse("outcomes: {poll_interval: 1h}\n").outcomes.poll_interval,
+            std::chrono::hours(1));
 }
 
 TEST(ConfigTest, KeysLeftOutKeepTheirDefaults) {
@@ -314,6 +331,18 @@ TEST(ConfigTest, InvalidValuesAreRejectedWithLineKeyAndReason) {
       {"logging:\n  level:\n",
        "sendpool.yaml:2: logging.level: expected one of debug, info, warning, error, got "
        "nothing"},
+      {"outcomes:\n  maillog_file: mail.log\n",
+       "sendpool.yaml:2: outcomes.maillog_file: expected an absolute path, got \"mail.log\""},
+      {"outcomes:\n  maillog_file:\n",
+       "sendpool.yaml:2: outcomes.maillog_file: expected an absolute path, got nothing"},
+      {"outcomes:\n  poll_interval: 1\n",
+       "sendpool.yaml:2: outcomes.poll_interval: expected a duration from 10ms to 1h, got \"1\""},
+      {"outcomes:\n  poll_interval: 5ms\n",
+       "sendpool.yaml:2: outcomes.poll_interval: expected a duration from 10ms to 1h, got \"5ms\""},
+      {"outcomes:\n  poll_interval: 2h\n",
+       "sendpool.yaml:2: outcomes.poll_interval: expected a duration from 10ms to 1h, got \"2h\""},
+      {"outcomes:\n  poll_interval:\n",
+       "sendpool.yaml:2: outcomes.poll_interval: expected a duration from 10ms to 1h, got nothing"},
   };
   expect_errors(std::begin(cases), std::end(cases));
 }
@@ -343,13 +372,15 @@ TEST(ConfigTest, UnknownKeysAreRejectedAtEveryLevel) {
   const BadConfig cases[] = {
       {"stor: /a\n",
        "sendpool.yaml:1: stor: unknown key (known keys: store, store_map_size, "
-       "platform, policyd, milter, reputation, logging)"},
+       "platform, policyd, milter, reputation, logging, outcomes)"},
       {"platform:\n  domain: a.example\n", "sendpool.yaml:2: platform.domain: unknown key..."},
       {"policyd:\n  listen: unix:/a\n", "sendpool.yaml:2: policyd.listen: unknown key..."},
       {"milter:\n  socket: unix:/a\n",
        "sendpool.yaml:2: milter.socket: unknown key (known keys: listen)"},
       {"reputation:\n  min_score: 1\n", "sendpool.yaml:2: reputation.min_score: unknown key..."},
       {"logging:\n  facility: mail\n", "sendpool.yaml:2: logging.facility: unknown key..."},
+      {"outcomes:\n  file: /a\n",
+       "sendpool.yaml:2: outcomes.file: unknown key (known keys: maillog_file, poll_interval)"},
       {"logging:\n  level:\n    debug: yes\n",
        "sendpool.yaml:3: logging.level: expected a single value, got a mapping"},
       {"<<: {store: /a}\n", "sendpool.yaml:1: <<: unknown key..."},
@@ -527,10 +558,13 @@ TEST(ShippedConfigTest, EtcSendpoolYamlSetsEveryKeyExplicitly) {
                           "reputation",
                           "reputation.high_volume_min_score",
                           "logging",
-                          "logging.level"}) {
+                          "logging.level",
+                          "outcomes",
+                          "outcomes.maillog_file",
+                          "outcomes.poll_interval"}) {
     EXPECT_NE(std::find(keys.begin(), keys.end(), key), keys.end()) << key;
   }
-  EXPECT_EQ(keys.size(), 22u);
+  EXPECT_EQ(keys.size(), 25u);
 }
 
 }  // namespace
