@@ -42,8 +42,8 @@ Result<bool> StoreCatalog::suppressed(const Account& account, std::string_view a
   if (!normalized) return false;
   bool found = false;
   SENDPOOL_TRY(env_.read([&](const ReadTxn& txn) -> Status {
-    SENDPOOL_ASSIGN_OR_RETURN(auto own, tables::get_suppression(txn, SuppressionScope{account.id},
-                                                                *normalized));
+    SENDPOOL_ASSIGN_OR_RETURN(
+        auto own, tables::get_suppression(txn, SuppressionScope{account.id}, *normalized));
     if (own) {
       found = true;
       return ok_status();

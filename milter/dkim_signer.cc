@@ -14,13 +14,29 @@ namespace {
 
 // The headers every signature covers when present; From is oversigned as well. Fixed so a
 // verifier can rely on it, and so nothing added in transit (Received, Return-Path) is signed.
-const char* kSignedHeaders[] = {
-    "From", "Sender", "Reply-To", "To", "Cc", "Subject", "Date", "Message-ID", "MIME-Version",
-    "Content-Type", "Content-Transfer-Encoding", "In-Reply-To", "References", "List-Id",
-    "List-Unsubscribe", "List-Unsubscribe-Post", "Feedback-ID", nullptr};
+const char* kSignedHeaders[] = {"From",
+                                "Sender",
+                                "Reply-To",
+                                "To",
+                                "Cc",
+                                "Subject",
+                                "Date",
+                                "Message-ID",
+                                "MIME-Version",
+                                "Content-Type",
+                                "Content-Transfer-Encoding",
+                                "In-Reply-To",
+                                "References",
+                                "List-Id",
+                                "List-Unsubscribe",
+                                "List-Unsubscribe-Post",
+                                "Feedback-ID",
+                                nullptr};
 const char* kOversignedHeaders[] = {"From", nullptr};
 
-DKIM_LIB* as_lib(void* p) { return static_cast<DKIM_LIB*>(p); }
+DKIM_LIB* as_lib(void* p) {
+  return static_cast<DKIM_LIB*>(p);
+}
 
 Error dkim_error(DKIM_STAT status, std::string_view what, DKIM* dkim = nullptr) {
   const char* detail = dkim ? dkim_geterror(dkim) : nullptr;
@@ -118,7 +134,8 @@ Result<std::unique_ptr<SignJob>> DkimSignerFactory::start(const SigningKey& key,
                          DKIM_CANON_RELAXED, alg, -1, &status);
   if (!dkim || status != DKIM_STAT_OK) {
     if (dkim) dkim_free(dkim);
-    return dkim_error(status, fmt::format("starting a signature for {} ({})", key.domain, key.selector));
+    return dkim_error(status,
+                      fmt::format("starting a signature for {} ({})", key.domain, key.selector));
   }
   return std::unique_ptr<SignJob>(std::make_unique<DkimJob>(dkim));
 }

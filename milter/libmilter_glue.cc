@@ -11,7 +11,9 @@ namespace {
 
 MilterRuntime* runtime = nullptr;  // set once before smfi_main(); see the header
 
-Session* session_of(SMFICTX* ctx) { return static_cast<Session*>(smfi_getpriv(ctx)); }
+Session* session_of(SMFICTX* ctx) {
+  return static_cast<Session*>(smfi_getpriv(ctx));
+}
 
 std::string client_address(const struct sockaddr* sa) {
   char buf[INET6_ADDRSTRLEN] = {};
@@ -36,8 +38,10 @@ std::string reply_text(std::string_view text) {
 
 sfsistat to_status(SMFICTX* ctx, const Reply& r) {
   switch (r.action) {
-    case Action::kContinue: return SMFIS_CONTINUE;
-    case Action::kDiscard: return SMFIS_DISCARD;
+    case Action::kContinue:
+      return SMFIS_CONTINUE;
+    case Action::kDiscard:
+      return SMFIS_DISCARD;
     case Action::kReject:
     case Action::kTempfail: {
       std::string text = reply_text(r.text);
@@ -140,7 +144,8 @@ sfsistat on_close(SMFICTX* ctx) noexcept {
 
 std::string libmilter_socket_spec(const ListenSpec& spec) {
   if (spec.kind == ListenSpec::Kind::kUnix) return "unix:" + spec.path;
-  if (spec.host.find(':') != std::string::npos) return fmt::format("inet6:{}@{}", spec.port, spec.host);
+  if (spec.host.find(':') != std::string::npos)
+    return fmt::format("inet6:{}@{}", spec.port, spec.host);
   return fmt::format("inet:{}@{}", spec.port, spec.host);
 }
 

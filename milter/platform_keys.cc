@@ -20,16 +20,21 @@ Error config_error(const Config& c, std::string_view key, std::string_view probl
 
 Result<PlatformSettings> load_platform_settings(const Config& c) {
   const auto& p = c.platform;
-  if (p.dkim_domain.empty()) return config_error(c, "platform.dkim_domain", "required by the milter");
-  if (p.dkim_selector.empty()) return config_error(c, "platform.dkim_selector", "required by the milter");
-  if (p.dkim_key_file.empty()) return config_error(c, "platform.dkim_key_file", "required by the milter");
+  if (p.dkim_domain.empty())
+    return config_error(c, "platform.dkim_domain", "required by the milter");
+  if (p.dkim_selector.empty())
+    return config_error(c, "platform.dkim_selector", "required by the milter");
+  if (p.dkim_key_file.empty())
+    return config_error(c, "platform.dkim_key_file", "required by the milter");
   if (p.return_path_domain.empty())
     return config_error(c, "platform.return_path_domain", "required by the milter");
   if (p.token_secret_file.empty())
     return config_error(c, "platform.token_secret_file", "required by the milter");
 
   std::ifstream in(p.dkim_key_file);
-  if (!in) return config_error(c, "platform.dkim_key_file", fmt::format("cannot read {}", p.dkim_key_file));
+  if (!in)
+    return config_error(c, "platform.dkim_key_file",
+                        fmt::format("cannot read {}", p.dkim_key_file));
   std::string pem((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   auto type = detect_key_type(pem);
   if (!type) return config_error(c, "platform.dkim_key_file", type.error().message);

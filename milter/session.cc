@@ -30,7 +30,9 @@ Session::Session(Catalog& catalog, SignerFactory& signer, const PlatformSettings
                  const Clock& clock, const Logger& log)
     : catalog_(catalog), signer_(signer), platform_(platform), clock_(clock), log_(log) {}
 
-void Session::connect(std::string client_address) { client_ = std::move(client_address); }
+void Session::connect(std::string client_address) {
+  client_ = std::move(client_address);
+}
 
 void Session::abort() {
   account_.reset();
@@ -47,14 +49,16 @@ void Session::abort() {
 
 void Session::fail(std::string why) {
   log_.error("milter: account={} client={}: {}", account_ ? account_->username : "-", client_, why);
-  if (!verdict_at_eom_) verdict_at_eom_ = Reply::tempfail("temporary failure in the sending service, try again later");
+  if (!verdict_at_eom_)
+    verdict_at_eom_ = Reply::tempfail("temporary failure in the sending service, try again later");
   jobs_.clear();
 }
 
 Reply Session::mail(std::string_view sender_arg, std::string_view auth_authen) {
   abort();
-  Result<std::optional<Account>> found =
-      auth_authen.empty() ? catalog_.account_by_client(client_) : catalog_.account_by_username(auth_authen);
+  Result<std::optional<Account>> found = auth_authen.empty()
+                                             ? catalog_.account_by_client(client_)
+                                             : catalog_.account_by_username(auth_authen);
   if (!found) {
     fail(found.error().message);
     return *verdict_at_eom_;
@@ -67,24 +71,28 @@ Reply Session::mail(std::string_view sender_arg, std::string_view auth_authen) {
   }
   const Account& account = **found;
   if (account.status != AccountStatus::kEnabled)
-    return Reply::reject("550", "5.7.1",
-                         fmt::format("account {} is {}", account.username, to_string(account.status)));
+    return Reply::reject(
+        "550", "5.7.1",
+        fmt::format("account {} is {}", account.username, to_string(account.status)));
   std::string_view sender = strip_angles(sender_arg);
   if (sender.empty())
     return Reply::reject("550", "5.7.1",
                          fmt::format("account {} must send from one of its domains, not the null "
-                                     "sender", account.username));
+                                     "sender",
+                                     account.username));
   auto address = parse_mail_address(sender);
   if (!address)
-    return Reply::reject("553", "5.1.7", fmt::format("bad sender address: {}", address.error().message));
+    return Reply::reject("553", "5.1.7",
+                         fmt::format("bad sender address: {}", address.error().message));
   auto linked = catalog_.domain_linked(address->domain, account.username);
   if (!linked) {
     fail(linked.error().message);
     return *verdict_at_eom_;
   }
   if (!*linked)
-    return Reply::reject("550", "5.7.1", fmt::format("{} is not authorised for account {}",
-                                                     address->domain, account.username));
+    return Reply::reject(
+        "550", "5.7.1",
+        fmt::format("{} is not authorised for account {}", address->domain, account.username));
   account_ = account;
   sender_ = address->str();
   return Reply::go();
@@ -120,20 +128,24 @@ Reply Session::check_author_headers() {
       if (iequals(n, field)) values.push_back(v);
     if (values.empty()) return std::nullopt;
     if (values.size() > 1)
-      return Reply::reject("550", "5.7.1", fmt::format("the message has {} {}: headers; exactly one is required",
-                                                       values.size(), field));
+      return Reply::reject("550", "5.7.1",
+                           fmt::format("the message has {} {}: headers; exactly one is required",
+                                       values.size(), field));
     auto mailboxes = parse_header_mailboxes(values.front());
     if (!mailboxes || mailboxes->size() != 1)
-      return Reply::reject("550", "5.7.1", fmt::format("the {}: header must hold exactly one address", field));
+      return Reply::reject("550", "5.7.1",
+                           fmt::format("the {}: header must hold exactly one address", field));
     std::string domain(domain_of(mailboxes->front()));
     auto linked = catalog_.domain_linked(domain, a.username);
     if (!linked) return Reply::tempfail(linked.error().message);
     if (!*linked)
-      return Reply::reject("550", "5.7.1", fmt::format("{}: domain {} is not authorised for account {}",
-                                                       field, domain, a.username));
+      return Reply::reject(
+          "550", "5.7.1",
+          fmt::format("{}: domain {} is not authorised for account {}", field, domain, a.username));
     return std::nullopt;
   };
-  if (std::none_of(headers_.begin(), headers_.end(), [](const auto& h) { return iequals(h.first, "From"); }))
+  if (std::none_of(headers_.begin(), headers_.end(),
+                   [](const auto& h) { return iequals(h.first, "From"); }))
     return Reply::reject("550", "5.7.1", "the message has no From: header");
   if (auto r = one_linked_mailbox("From")) return *r;
   if (auto r = one_linked_mailbox("Sender")) return *r;
@@ -153,7 +165,8 @@ Reply Session::end_of_headers() {
   }
   std::string from_domain;
   for (const auto& [n, v] : headers_)
-    if (iequals(n, "From")) from_domain = std::string(domain_of(parse_header_mailboxes(v)->front()));
+    if (iequals(n, "From"))
+      from_domain = std::string(domain_of(parse_header_mailboxes(v)->front()));
 
   // The headers we will add, decided now so the signatures cover them.
   auto tag = new_message_tag();
@@ -171,8 +184,9 @@ Reply Session::end_of_headers() {
     return iequals(h.first, "List-Unsubscribe");
   });
   if (a.type == AccountType::kPromotional && !has_unsubscribe) {
-    std::string mailto = encode_return_path(ReturnPathToken{TokenKind::kUnsubscribe, a.id, day, *tag},
-                                            platform_.return_path_domain, platform_.token_secret);
+    std::string mailto =
+        encode_return_path(ReturnPathToken{TokenKind::kUnsubscribe, a.id, day, *tag},
+                           platform_.return_path_domain, platform_.token_secret);
     std::string value = fmt::format("<mailto:{}?subject=unsubscribe>", mailto);
     if (!platform_.unsubscribe_url.empty()) {
       std::string local = mailto.substr(0, mailto.find('@'));
@@ -193,16 +207,20 @@ Status Session::start_signatures(const std::string& from_domain) {
   SENDPOOL_ASSIGN_OR_RETURN(auto domain_keys, catalog_.signing_keys(from_domain));
   if (domain_keys.empty())
     return make_error(ErrorCode::kNotFound, fmt::format("domain {} has no DKIM key", from_domain));
-  if (platform_.keys.empty()) return make_error(ErrorCode::kNotFound, "the platform has no DKIM key");
+  if (platform_.keys.empty())
+    return make_error(ErrorCode::kNotFound, "the platform has no DKIM key");
   std::vector<SigningKey> keys = domain_keys;
   keys.insert(keys.end(), platform_.keys.begin(), platform_.keys.end());
   for (const auto& key : keys) {
     SENDPOOL_ASSIGN_OR_RETURN(auto job, signer_.start(key, account_->username));
-    for (const auto& [n, v] : headers_) SENDPOOL_TRY(job->header(n, v));
-    for (const auto& [n, v] : added_) SENDPOOL_TRY(job->header(n, v));
+    for (const auto& [n, v] : headers_)
+      SENDPOOL_TRY(job->header(n, v));
+    for (const auto& [n, v] : added_)
+      SENDPOOL_TRY(job->header(n, v));
     SENDPOOL_TRY(job->end_of_headers());
     jobs_.push_back(std::move(job));
-    job_names_.push_back(fmt::format("d={} s={} {}", key.domain, key.selector, to_string(key.type)));
+    job_names_.push_back(
+        fmt::format("d={} s={} {}", key.domain, key.selector, to_string(key.type)));
   }
   return ok_status();
 }
@@ -231,8 +249,10 @@ EomChanges Session::end_of_message(std::string_view queue_id) {
   }
   size_t kept = 0;
   for (const auto& r : recipients_) {
-    if (r.suppressed) out.delete_recipients.push_back(r.arg);
-    else ++kept;
+    if (r.suppressed)
+      out.delete_recipients.push_back(r.arg);
+    else
+      ++kept;
   }
   if (kept == 0) {
     out.reply = Reply{Action::kDiscard, "", "", "every recipient is suppressed"};
@@ -259,7 +279,8 @@ EomChanges Session::end_of_message(std::string_view queue_id) {
   out.new_sender = new_sender_;
   out.add_headers = added_;
   std::string signed_by;
-  for (const auto& n : job_names_) signed_by += (signed_by.empty() ? "" : ", ") + n;
+  for (const auto& n : job_names_)
+    signed_by += (signed_by.empty() ? "" : ", ") + n;
   log_.info("milter: queue_id={} account={} recipients kept={} dropped={} signatures: {}",
             sanitize(queue_id), account_->username, kept, out.delete_recipients.size(), signed_by);
   return out;

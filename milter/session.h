@@ -67,7 +67,7 @@ struct EomChanges {
   std::vector<std::string> delete_recipients;  // exactly as received in RCPT TO
   std::optional<std::string> new_sender;
   std::vector<std::pair<std::string, std::string>> add_headers;
-  std::vector<std::string> signatures;         // DKIM-Signature values
+  std::vector<std::string> signatures;  // DKIM-Signature values
 };
 
 class Session {

@@ -40,7 +40,8 @@ class SignerFactory {
  public:
   virtual ~SignerFactory() = default;
   // Starts a signature with `key` for the message `job_id` (the queue ID, for logs).
-  virtual Result<std::unique_ptr<SignJob>> start(const SigningKey& key, std::string_view job_id) = 0;
+  virtual Result<std::unique_ptr<SignJob>> start(const SigningKey& key,
+                                                 std::string_view job_id) = 0;
 };
 
 }  // namespace sendpool::milter

@@ -15,7 +15,8 @@ std::string cookie() {
   auto bytes = random_bytes(16);
   std::string hex;
   if (bytes)
-    for (unsigned char c : *bytes) hex += fmt::format("{:02x}", c);
+    for (unsigned char c : *bytes)
+      hex += fmt::format("{:02x}", c);
   return hex;
 }
 
@@ -38,7 +39,8 @@ void AuthConnection::on_open() {
 Status AuthConnection::on_data(std::string_view bytes) {
   std::vector<std::string> lines;
   Status fed = parser_.feed(bytes, lines);
-  for (const auto& line : lines) SENDPOOL_TRY(on_line(line));
+  for (const auto& line : lines)
+    SENDPOOL_TRY(on_line(line));
   return fed;
 }
 
@@ -51,7 +53,8 @@ Status AuthConnection::on_line(const std::string& line) {
                           fmt::format("unsupported auth protocol version {}", command.major));
       version_seen_ = true;
       return ok_status();
-    case AuthCommandKind::kCpid: return ok_status();
+    case AuthCommandKind::kCpid:
+      return ok_status();
     case AuthCommandKind::kAuth:
       if (!version_seen_) return make_error(ErrorCode::kInvalidArgument, "AUTH before VERSION");
       if (pending_.size() >= kMaxPendingAuthRequests)

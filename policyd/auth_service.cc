@@ -22,7 +22,9 @@ AuthService::AuthService(LmdbEnv& env, boost::asio::io_context& io, const Clock&
   if (dummy) dummy_hash_ = *dummy;
 }
 
-AuthService::~AuthService() { hashers_.join(); }
+AuthService::~AuthService() {
+  hashers_.join();
+}
 
 void AuthService::verify(std::string user, std::string password, std::string client, Done done) {
   std::optional<Account> account;
@@ -35,8 +37,8 @@ void AuthService::verify(std::string user, std::string password, std::string cli
     done(std::nullopt);
     return;
   }
-  bool usable = account && account->status != AccountStatus::kDisabled &&
-                !account->password_hash.empty();
+  bool usable =
+      account && account->status != AccountStatus::kDisabled && !account->password_hash.empty();
   if (usable && cache_.hit(user, password, account->password_hash, clock_.now())) {
     ++cache_hits_;
     done(account->username);
@@ -56,7 +58,8 @@ void AuthService::verify(std::string user, std::string password, std::string cli
         log_.info("auth: user={} client={} authenticated", sanitize(user), sanitize(client));
         done(user);
       } else {
-        log_.info("auth: user={} client={} authentication failed", sanitize(user), sanitize(client));
+        log_.info("auth: user={} client={} authentication failed", sanitize(user),
+                  sanitize(client));
         done(std::nullopt);
       }
     });

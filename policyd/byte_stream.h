@@ -26,7 +26,8 @@ class ByteStream {
 };
 
 // A connected socket of any family (unix or TCP).
-std::unique_ptr<ByteStream> make_socket_stream(boost::asio::generic::stream_protocol::socket socket);
+std::unique_ptr<ByteStream> make_socket_stream(
+    boost::asio::generic::stream_protocol::socket socket);
 
 // Standard input and output.
 std::unique_ptr<ByteStream> make_stdio_stream(boost::asio::io_context& io);

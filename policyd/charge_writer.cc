@@ -54,8 +54,7 @@ void ChargeWriter::commit(std::vector<Item>& batch) {
     }
     return ok_status();
   });
-  if (!status)
-    log_.error("cannot record {} charge(s): {}", batch.size(), status.error().message);
+  if (!status) log_.error("cannot record {} charge(s): {}", batch.size(), status.error().message);
   {
     std::lock_guard lock(mutex_);
     ++commits_;

@@ -18,7 +18,9 @@ Listener::Listener(asio::io_context& io, ListenSpec spec, std::string name, cons
       factory_(std::move(factory)),
       acceptor_(io) {}
 
-Listener::~Listener() { stop(); }
+Listener::~Listener() {
+  stop();
+}
 
 Status Listener::open() {
   boost::system::error_code ec;
@@ -45,7 +47,9 @@ Status Listener::open() {
   return ok_status();
 }
 
-void Listener::start() { accept_next(); }
+void Listener::start() {
+  accept_next();
+}
 
 void Listener::stop() {
   boost::system::error_code ignored;
@@ -56,20 +60,21 @@ void Listener::stop() {
 }
 
 void Listener::accept_next() {
-  acceptor_.async_accept([this](const boost::system::error_code& ec, generic_stream::socket socket) {
-    if (ec == asio::error::operation_aborted) return;
-    if (ec) {
-      log_.warning("{}: accept failed: {}", name_, ec.message());
-    } else if (*active_ >= kMaxConnectionsPerListener) {
-      log_.warning("{}: {} connections open, refusing one more", name_, *active_);
-    } else {
-      ++*active_;
-      std::shared_ptr<size_t> active = active_;
-      ConnectionSlot slot(nullptr, [active](void*) { --*active; });
-      factory_(make_socket_stream(std::move(socket)), std::move(slot));
-    }
-    accept_next();
-  });
+  acceptor_.async_accept(
+      [this](const boost::system::error_code& ec, generic_stream::socket socket) {
+        if (ec == asio::error::operation_aborted) return;
+        if (ec) {
+          log_.warning("{}: accept failed: {}", name_, ec.message());
+        } else if (*active_ >= kMaxConnectionsPerListener) {
+          log_.warning("{}: {} connections open, refusing one more", name_, *active_);
+        } else {
+          ++*active_;
+          std::shared_ptr<size_t> active = active_;
+          ConnectionSlot slot(nullptr, [active](void*) { --*active; });
+          factory_(make_socket_stream(std::move(socket)), std::move(slot));
+        }
+        accept_next();
+      });
 }
 
 }  // namespace sendpool::policyd

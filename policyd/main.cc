@@ -16,15 +16,18 @@ constexpr const char* kProgram = "sendpool-policyd";
 sendpool::Status check_policyd_config(const sendpool::Config& c) {
   using sendpool::make_error, sendpool::ErrorCode;
   if (c.platform.return_path_domain.empty())
-    return make_error(ErrorCode::kInvalidArgument,
-                      fmt::format("{}: platform.return_path_domain: required by {}", c.source_file, kProgram));
+    return make_error(
+        ErrorCode::kInvalidArgument,
+        fmt::format("{}: platform.return_path_domain: required by {}", c.source_file, kProgram));
   if (c.platform.token_secret_file.empty())
-    return make_error(ErrorCode::kInvalidArgument,
-                      fmt::format("{}: platform.token_secret_file: required by {}", c.source_file, kProgram));
+    return make_error(
+        ErrorCode::kInvalidArgument,
+        fmt::format("{}: platform.token_secret_file: required by {}", c.source_file, kProgram));
   auto secret = sendpool::load_secret_file(c.platform.token_secret_file);
   if (!secret)
-    return make_error(ErrorCode::kInvalidArgument,
-                      fmt::format("{}: platform.token_secret_file: {}", c.source_file, secret.error().message));
+    return make_error(
+        ErrorCode::kInvalidArgument,
+        fmt::format("{}: platform.token_secret_file: {}", c.source_file, secret.error().message));
   return sendpool::ok_status();
 }
 
@@ -32,8 +35,8 @@ sendpool::Status check_policyd_config(const sendpool::Config& c) {
 
 int main(int argc, char** argv) {
   using namespace sendpool;
-  auto parsed = parse_daemon_flags(argc, argv, kProgram,
-                                   {{"--stdio", "serve one policy connection on stdin/stdout (spawn)"}});
+  auto parsed = parse_daemon_flags(
+      argc, argv, kProgram, {{"--stdio", "serve one policy connection on stdin/stdout (spawn)"}});
   if (parsed.exit_code >= 0) return parsed.exit_code;
   auto loaded = load_daemon_config(parsed.flags, kProgram, check_policyd_config);
   if (loaded.exit_code >= 0) return loaded.exit_code;

@@ -9,7 +9,8 @@ PolicyConnection::PolicyConnection(std::unique_ptr<ByteStream> stream, Connectio
 Status PolicyConnection::on_data(std::string_view bytes) {
   std::vector<PolicyRequest> requests;
   SENDPOOL_TRY(parser_.feed(bytes, requests));
-  for (auto& r : requests) queue_.push_back(std::move(r));
+  for (auto& r : requests)
+    queue_.push_back(std::move(r));
   if (queue_.size() > kMaxQueuedPolicyRequests)
     return make_error(ErrorCode::kInvalidArgument, "too many requests without waiting for replies");
   answer_next();

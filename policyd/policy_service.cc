@@ -32,9 +32,11 @@ std::string who(const PolicyRequest& r) {
 Result<bool> is_suppressed(const ReadTxn& txn, const Account& account, std::string_view recipient) {
   auto address = normalize_address(recipient);
   if (!address) return false;  // not an address we could ever have listed
-  SENDPOOL_ASSIGN_OR_RETURN(auto own, tables::get_suppression(txn, SuppressionScope{account.id}, *address));
+  SENDPOOL_ASSIGN_OR_RETURN(auto own,
+                            tables::get_suppression(txn, SuppressionScope{account.id}, *address));
   if (own) return true;
-  SENDPOOL_ASSIGN_OR_RETURN(auto global, tables::get_suppression(txn, SuppressionScope{}, *address));
+  SENDPOOL_ASSIGN_OR_RETURN(auto global,
+                            tables::get_suppression(txn, SuppressionScope{}, *address));
   return global.has_value();
 }
 
@@ -78,10 +80,9 @@ std::string PolicyService::on_recipient(const PolicyRequest& request) {
     SENDPOOL_ASSIGN_OR_RETURN(auto account, find_account(txn, request));
     if (!account) {
       std::string_view user = request.get("sasl_username");
-      action = user.empty()
-                   ? fmt::format("550 5.7.1 client {} may not send without authentication",
-                                 sanitize(request.get("client_address")))
-                   : fmt::format("550 5.7.1 unknown account {}", sanitize(user));
+      action = user.empty() ? fmt::format("550 5.7.1 client {} may not send without authentication",
+                                          sanitize(request.get("client_address")))
+                            : fmt::format("550 5.7.1 unknown account {}", sanitize(user));
       return ok_status();
     }
     if (Verdict v = check_account_status(*account); !v.accept) {
@@ -94,7 +95,8 @@ std::string PolicyService::on_recipient(const PolicyRequest& request) {
       ledger_.release(instance);
       open = nullptr;
     }
-    SENDPOOL_ASSIGN_OR_RETURN(bool suppressed, is_suppressed(txn, *account, request.get("recipient")));
+    SENDPOOL_ASSIGN_OR_RETURN(bool suppressed,
+                              is_suppressed(txn, *account, request.get("recipient")));
     if (suppressed) {
       ledger_.open(instance, account->id, now);
       ledger_.note_suppressed(instance, now);
@@ -105,8 +107,8 @@ std::string PolicyService::on_recipient(const PolicyRequest& request) {
     }
     SENDPOOL_ASSIGN_OR_RETURN(auto plan, tables::get_plan(txn, account->plan));
     if (!plan)
-      return make_error(ErrorCode::kCorrupt,
-                        fmt::format("account {} names missing plan {}", account->username, account->plan));
+      return make_error(ErrorCode::kCorrupt, fmt::format("account {} names missing plan {}",
+                                                         account->username, account->plan));
     RecipientFacts facts;
     facts.account = &*account;
     facts.plan = &*plan;
@@ -166,9 +168,10 @@ void PolicyService::on_end_of_message(const PolicyRequest& request, Reply reply)
       // We lost this transaction's reservations (a restart between RCPT and now): charge
       // every recipient Postfix accepted rather than let the message go uncounted.
       charge.charged = static_cast<uint32_t>(number(request.get("recipient_count")));
-      log_.warning("policy: account={} queue_id={} instance={}: no open transaction, charging {} "
-                   "recipient(s)", account->username, sanitize(queue_id), sanitize(instance),
-                   charge.charged);
+      log_.warning(
+          "policy: account={} queue_id={} instance={}: no open transaction, charging {} "
+          "recipient(s)",
+          account->username, sanitize(queue_id), sanitize(instance), charge.charged);
     }
     return ok_status();
   });
@@ -190,9 +193,8 @@ void PolicyService::on_end_of_message(const PolicyRequest& request, Reply reply)
     // Postfix always names the queue file here; without it the charge could never be
     // matched to the message's fate. Fail safe.
     ledger_.release(instance);
-    reply(temporary_failure(make_error(ErrorCode::kInvalidArgument,
-                                       "END-OF-MESSAGE without queue_id"),
-                            request));
+    reply(temporary_failure(
+        make_error(ErrorCode::kInvalidArgument, "END-OF-MESSAGE without queue_id"), request));
     return;
   }
   writer_.submit(charge, [this, instance, charge, reply = std::move(reply)](const Status& done) {

@@ -21,8 +21,8 @@
 #include "core/model/quota_ledger.h"
 #include "core/model/rate_window.h"
 #include "core/proto/policy_protocol.h"
-#include "core/store/lmdb_env.h"
 #include "core/store/account_directory.h"
+#include "core/store/lmdb_env.h"
 #include "policyd/charge_writer.h"
 
 namespace sendpool::policyd {

@@ -9,7 +9,8 @@ RouteConnection::RouteConnection(std::unique_ptr<ByteStream> stream, ConnectionS
 Status RouteConnection::on_data(std::string_view bytes) {
   std::vector<std::string> requests;
   SENDPOOL_TRY(parser_.feed(bytes, requests));
-  for (const auto& payload : requests) send(format_netstring(service_.lookup(payload)));
+  for (const auto& payload : requests)
+    send(format_netstring(service_.lookup(payload)));
   return ok_status();
 }
 

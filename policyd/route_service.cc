@@ -23,7 +23,10 @@ std::string RouteService::lookup(std::string_view payload) {
   Status s = env_.read([&](const ReadTxn& txn) -> Status {
     SENDPOOL_ASSIGN_OR_RETURN(auto account, tables::get_account_by_id(txn, token->account));
     if (!account) return ok_status();
-    SENDPOOL_ASSIGN_OR_RETURN(Route route, route_for_account(txn, *account, DefaultPools{config_.policyd.default_transactional_pool, config_.policyd.default_promotional_pool}));
+    SENDPOOL_ASSIGN_OR_RETURN(
+        Route route, route_for_account(txn, *account,
+                                       DefaultPools{config_.policyd.default_transactional_pool,
+                                                    config_.policyd.default_promotional_pool}));
     if (!route.transport.empty()) answer = socketmap_ok(route.transport);
     return ok_status();
   });

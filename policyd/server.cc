@@ -34,11 +34,11 @@ Status Server::open_listeners() {
   listeners_.push_back(std::make_unique<Listener>(
       io_, config_.policyd.auth_listen, "auth", log_,
       [this](std::unique_ptr<ByteStream> s, ConnectionSlot slot) {
-        std::make_shared<AuthConnection>(std::move(s), std::move(slot), log_, *auth_,
-                                         next_cuid_++)
+        std::make_shared<AuthConnection>(std::move(s), std::move(slot), log_, *auth_, next_cuid_++)
             ->start();
       }));
-  for (auto& l : listeners_) SENDPOOL_TRY(l->open());
+  for (auto& l : listeners_)
+    SENDPOOL_TRY(l->open());
   return ok_status();
 }
 
@@ -54,10 +54,12 @@ void Server::housekeeping() {
 }
 
 void Server::run() {
-  for (auto& l : listeners_) l->start();
+  for (auto& l : listeners_)
+    l->start();
   signals_.async_wait([this](const boost::system::error_code&, int signal) {
     log_.info("signal {}: stopping", signal);
-    for (auto& l : listeners_) l->stop();
+    for (auto& l : listeners_)
+      l->stop();
     io_.stop();
   });
   housekeeping();

@@ -49,7 +49,8 @@ std::vector<std::string> QuotaLedger::expire(TimePoint now, std::chrono::seconds
   std::vector<std::string> stale;
   for (const auto& [instance, t] : open_)
     if (now - t.last_seen > max_idle) stale.push_back(instance);
-  for (const auto& instance : stale) release(instance);
+  for (const auto& instance : stale)
+    release(instance);
   return stale;
 }
 

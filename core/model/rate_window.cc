@@ -3,7 +3,9 @@
 namespace sendpool {
 namespace {
 
-int64_t minute_of(TimePoint t) { return t.time_since_epoch().count() / 60; }
+int64_t minute_of(TimePoint t) {
+  return t.time_since_epoch().count() / 60;
+}
 
 }  // namespace
 
@@ -24,7 +26,8 @@ uint64_t HourlyWindow::count(AccountId account, TimePoint now) const {
   int64_t m = minute_of(now);
   uint64_t total = 0;
   for (int i = 0; i < kBuckets; ++i)
-    if (m - it->second.minute[i] < kBuckets && it->second.minute[i] <= m) total += it->second.count[i];
+    if (m - it->second.minute[i] < kBuckets && it->second.minute[i] <= m)
+      total += it->second.count[i];
   return total;
 }
 

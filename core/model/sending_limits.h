@@ -37,13 +37,13 @@ Verdict check_account_status(const Account& account);
 struct RecipientFacts {
   const Account* account = nullptr;
   const Plan* plan = nullptr;
-  Availability availability;       // from the store, before open reservations
-  uint64_t reserved_open = 0;      // reserved by every open transaction of the account
-  uint32_t reserved_in_message = 0;  // of those, by this transaction
-  bool message_counted = false;    // this transaction already holds a reservation
-  uint64_t messages_last_hour = 0; // from the hourly window, this message not included
+  Availability availability;                // from the store, before open reservations
+  uint64_t reserved_open = 0;               // reserved by every open transaction of the account
+  uint32_t reserved_in_message = 0;         // of those, by this transaction
+  bool message_counted = false;             // this transaction already holds a reservation
+  uint64_t messages_last_hour = 0;          // from the hourly window, this message not included
   std::optional<TimePoint> hourly_free_at;  // when the window has room again
-  uint64_t declared_size = 0;      // SIZE= from MAIL FROM; 0 when not given
+  uint64_t declared_size = 0;               // SIZE= from MAIL FROM; 0 when not given
   TimePoint now{};
 };
 

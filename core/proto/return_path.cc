@@ -14,7 +14,9 @@ constexpr size_t kMacBytes = 10;
 constexpr size_t kMaxIdHexDigits = 16;
 constexpr size_t kMaxDayHexDigits = 8;
 
-char kind_letter(TokenKind kind) { return kind == TokenKind::kBounce ? 'b' : 'u'; }
+char kind_letter(TokenKind kind) {
+  return kind == TokenKind::kBounce ? 'b' : 'u';
+}
 
 std::string signed_part(const ReturnPathToken& t) {
   return fmt::format("{}.{:x}.{:x}.{}", kind_letter(t.kind), t.account,
@@ -79,8 +81,7 @@ std::string encode_return_path(const ReturnPathToken& token, std::string_view do
   return fmt::format("{}.{}@{}", signed_text, mac_text(secret, signed_text), lower(domain));
 }
 
-std::optional<ReturnPathToken> decode_return_path(std::string_view address,
-                                                  std::string_view domain,
+std::optional<ReturnPathToken> decode_return_path(std::string_view address, std::string_view domain,
                                                   std::string_view secret) {
   if (address.size() >= 2 && address.front() == '<' && address.back() == '>')
     address = address.substr(1, address.size() - 2);
@@ -106,9 +107,12 @@ std::optional<ReturnPathToken> decode_return_path(std::string_view address,
     }
   }
   ReturnPathToken t;
-  if (parts[0] == "b") t.kind = TokenKind::kBounce;
-  else if (parts[0] == "u") t.kind = TokenKind::kUnsubscribe;
-  else return std::nullopt;
+  if (parts[0] == "b")
+    t.kind = TokenKind::kBounce;
+  else if (parts[0] == "u")
+    t.kind = TokenKind::kUnsubscribe;
+  else
+    return std::nullopt;
   auto id = parse_hex<uint64_t>(parts[1], kMaxIdHexDigits);
   auto day = parse_hex<uint32_t>(parts[2], kMaxDayHexDigits);
   if (!id || !day || *day > 0x7fffffff || !is_valid_tag(parts[3]) ||

@@ -32,8 +32,8 @@ enum class TokenKind { kBounce, kUnsubscribe };
 struct ReturnPathToken {
   TokenKind kind = TokenKind::kBounce;
   uint64_t account = 0;  // the account id
-  int day = 0;        // acceptance day number
-  std::string tag;    // [a-z2-7]{1,16}
+  int day = 0;           // acceptance day number
+  std::string tag;       // [a-z2-7]{1,16}
 };
 
 // The full address for `token` at `domain`; the tag must be valid (see is_valid_tag).
@@ -42,8 +42,7 @@ std::string encode_return_path(const ReturnPathToken& token, std::string_view do
 
 // Decodes and authenticates an address. nullopt when it is not one of ours: wrong domain,
 // malformed, or a MAC that does not verify under `secret` (a forgery). Case-insensitive.
-std::optional<ReturnPathToken> decode_return_path(std::string_view address,
-                                                  std::string_view domain,
+std::optional<ReturnPathToken> decode_return_path(std::string_view address, std::string_view domain,
                                                   std::string_view secret);
 
 bool is_valid_tag(std::string_view tag);
