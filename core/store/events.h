@@ -8,6 +8,8 @@
 // (they start with kFeedbackKeyPrefix, a byte event ids may not contain) so a report delivered
 // twice is counted once.
 // Thread-safety: as the transaction passed in.
+// Security: events come from another system; ids are validated (printable, bounded) and the
+// recipient must already be normalised by the caller; nothing here trusts their text.
 #pragma once
 
 #include <cstddef>

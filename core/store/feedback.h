@@ -16,6 +16,8 @@
 // report delivered twice changes nothing the second time. Counters never go below zero. An
 // existing suppression entry is kept as it is (its first reason stands).
 // Thread-safety: as the transaction passed in.
+// Security: callers pass only targets from tokens whose MAC verified; addresses are
+// normalised here (invalid ones are never suppressed) and details are sanitised and bounded.
 #pragma once
 
 #include <string>
