@@ -46,6 +46,10 @@ class WholeChain(ChainTestCase):
             sp.add_account(user, "acme", "business", kind, PASSWORD)
         sp.ctl("domain", "add", "acme.example", "--key-type", "both")
         sp.ctl("domain", "add", "other.example")
+        sp.add_customer("quota", max_accounts=2)
+        sp.add_plan("five", "prepaid", 5, valid_days=30)
+        sp.add_account("pre5", "quota", "five", "transactional", PASSWORD)
+        sp.ctl("domain", "link", "acme.example", "pre5")
         for user in ("app", "news", "app2", "off"):
             sp.ctl("domain", "link", "acme.example", user)
         sp.ctl("account", "set", "off", "--status", "disabled")
@@ -114,6 +118,19 @@ class WholeChain(ChainTestCase):
         self.assertEqual(m.client_addr, POOL_PROMO)
         self.assertIn("mailto:u.", m.message["List-Unsubscribe"])
         self.assertEqual(self.chain.sendpool.stats("news")["accepted"], 1)
+
+    def test_prepaid_with_five_left_sends_exactly_five_of_ten_parallel_clients(self):
+        from concurrent.futures import ThreadPoolExecutor
+        with ThreadPoolExecutor(max_workers=10) as pool:
+            results = list(pool.map(lambda i: self.send("pre5", "app@acme.example", f"p{i}@dest.example"),
+                                    range(10)))
+        queued = [r for r in results if r.queued]
+        self.assertEqual(len(queued), 5, [r.output[-300:] for r in results if not r.queued])
+        for r in results:
+            if not r.queued:
+                self.assertIn("550 5.7.1", r.output)
+        self.assertEqual(self.chain.sendpool.account("pre5")["available_messages"], 0)
+        self.assertEqual(self.chain.sendpool.stats("pre5")["accepted"], 5)
 
     def wait_for(self, rcpt, timeout=60):
         from sendpool_harness import wait_until
