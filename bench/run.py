@@ -387,7 +387,7 @@ class Bench:
         self.load_bin = os.path.join(self.tools, "policy_load")
         self.populate_bin = os.path.join(self.tools, "populate")
         self.reps = args.reps
-        self.results = {"mode": "quick" if self.quick else "full", "started": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
+        self.results = {"mode": "quick" if self.quick else "full", "reps": args.reps, "started": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
                         "errors": [], "notes": []}
         self.work = tempfile.mkdtemp(prefix="sendpool-bench-")
         os.chmod(self.work, 0o755)
@@ -1018,7 +1018,7 @@ class Bench:
     def memory(self, ch, daemons):
         """RSS/PSS of each daemon idle, then with N SMTP sessions held open (after RCPT and
         after one message each), N in mem_levels; 3 repetitions each, medians."""
-        out = {"idle": {k: memory_of(f()) for k, f in daemons.items()}}
+        out = {"idle": {k: memory_of(f()) for k, f in daemons.items()}, "reps": self.mem_reps}
         for n in self.mem_levels:
             reps = []
             for rep in range(self.mem_reps):
