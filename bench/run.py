@@ -987,7 +987,7 @@ class Bench:
                     # Net::Server's spawning
                     pfw = Postfwd(os.path.join(self.work, "chain-peer-pfw"), "client_address", min_servers=10,
                                   max_servers=max(self.mem_levels) + 20, nolog=False,
-                                  max_spare=max(self.mem_levels) + 20)
+                                  max_spare=max(self.mem_levels) + 19)  # must stay below max_servers
                     pfw.start()
                     res["peer_postfwd_rule"] = pfw.rule_text
                     ch = self.chain("chain-peer", milter=False, full=False, main_cf={
