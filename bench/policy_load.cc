@@ -109,25 +109,45 @@ Options parse(int argc, char** argv) {
       if (i + 1 >= argc) die("%s needs a value", a.c_str());
       return argv[++i];
     };
-    if (a == "--connect") o.connect = next();
-    else if (a == "--connections") o.connections = std::atoi(next().c_str());
-    else if (a == "--duration") o.duration = std::atof(next().c_str());
-    else if (a == "--warmup") o.warmup = std::atof(next().c_str());
-    else if (a == "--drain") o.drain = std::atof(next().c_str());
-    else if (a == "--requests") o.requests = std::strtoull(next().c_str(), nullptr, 10);
-    else if (a == "--rate") o.rate = std::atof(next().c_str());
-    else if (a == "--accounts") o.accounts = std::strtoull(next().c_str(), nullptr, 10);
-    else if (a == "--user-prefix") o.user_prefix = next();
-    else if (a == "--user-width") o.user_width = std::atoi(next().c_str());
-    else if (a == "--rcpts-per-tx") o.rcpts_per_tx = std::atoi(next().c_str());
-    else if (a == "--suppressed-ratio") o.suppressed_ratio = std::atof(next().c_str());
-    else if (a == "--suppressed-count") o.suppressed_count = std::strtoull(next().c_str(), nullptr, 10);
-    else if (a == "--suppressed-user") o.suppressed_user = next();
-    else if (a == "--seed") o.seed = static_cast<unsigned>(std::atoi(next().c_str()));
-    else if (a == "--label") o.label = next();
-    else if (a == "--json") o.json = true;
-    else if (a == "-h" || a == "--help") { usage(); std::exit(0); }
-    else die("unknown option %s (see --help)", a.c_str());
+    if (a == "--connect")
+      o.connect = next();
+    else if (a == "--connections")
+      o.connections = std::atoi(next().c_str());
+    else if (a == "--duration")
+      o.duration = std::atof(next().c_str());
+    else if (a == "--warmup")
+      o.warmup = std::atof(next().c_str());
+    else if (a == "--drain")
+      o.drain = std::atof(next().c_str());
+    else if (a == "--requests")
+      o.requests = std::strtoull(next().c_str(), nullptr, 10);
+    else if (a == "--rate")
+      o.rate = std::atof(next().c_str());
+    else if (a == "--accounts")
+      o.accounts = std::strtoull(next().c_str(), nullptr, 10);
+    else if (a == "--user-prefix")
+      o.user_prefix = next();
+    else if (a == "--user-width")
+      o.user_width = std::atoi(next().c_str());
+    else if (a == "--rcpts-per-tx")
+      o.rcpts_per_tx = std::atoi(next().c_str());
+    else if (a == "--suppressed-ratio")
+      o.suppressed_ratio = std::atof(next().c_str());
+    else if (a == "--suppressed-count")
+      o.suppressed_count = std::strtoull(next().c_str(), nullptr, 10);
+    else if (a == "--suppressed-user")
+      o.suppressed_user = next();
+    else if (a == "--seed")
+      o.seed = static_cast<unsigned>(std::atoi(next().c_str()));
+    else if (a == "--label")
+      o.label = next();
+    else if (a == "--json")
+      o.json = true;
+    else if (a == "-h" || a == "--help") {
+      usage();
+      std::exit(0);
+    } else
+      die("unknown option %s (see --help)", a.c_str());
   }
   if (o.connect.empty()) die("--connect is required");
   if (o.connections < 1 || static_cast<size_t>(o.connections) > kMaxConnections)
@@ -155,9 +175,12 @@ int open_socket(const std::string& spec) {
       die("cannot connect to %s", spec.c_str());
   } else {
     std::string rest;
-    if (spec.rfind("tcp:", 0) == 0) rest = spec.substr(4);
-    else if (spec.rfind("inet:", 0) == 0) rest = spec.substr(5);
-    else rest = spec;
+    if (spec.rfind("tcp:", 0) == 0)
+      rest = spec.substr(4);
+    else if (spec.rfind("inet:", 0) == 0)
+      rest = spec.substr(5);
+    else
+      rest = spec;
     size_t colon = rest.rfind(':');
     if (colon == std::string::npos) die("expected HOST:PORT in %s", spec.c_str());
     std::string host = rest.substr(0, colon);
@@ -165,9 +188,11 @@ int open_socket(const std::string& spec) {
     sockaddr_in sa{};
     sa.sin_family = AF_INET;
     sa.sin_port = htons(static_cast<uint16_t>(port));
-    if (inet_pton(AF_INET, host.c_str(), &sa.sin_addr) != 1) die("not an IPv4 address: %s", host.c_str());
+    if (inet_pton(AF_INET, host.c_str(), &sa.sin_addr) != 1)
+      die("not an IPv4 address: %s", host.c_str());
     // Loopback only: this tool must never load a machine other than the one it runs on.
-    if ((ntohl(sa.sin_addr.s_addr) >> 24) != 127) die("refusing a non-loopback target: %s", host.c_str());
+    if ((ntohl(sa.sin_addr.s_addr) >> 24) != 127)
+      die("refusing a non-loopback target: %s", host.c_str());
     fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd < 0 || connect(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa) != 0)
       die("cannot connect to %s", spec.c_str());
@@ -183,13 +208,13 @@ struct Conn {
   int fd = -1;
   int id = 0;
   bool alive = true;
-  bool busy = false;       // a request is in flight
-  double started = 0;      // when the in-flight request was due (open) or sent (closed)
-  std::string out;         // bytes not yet written
-  std::string in;          // bytes not yet parsed
-  uint64_t tx = 0;         // transactions started on this connection
-  int rcpt_in_tx = 0;      // recipients sent in the current transaction
-  uint64_t account = 0;    // account of the current transaction
+  bool busy = false;     // a request is in flight
+  double started = 0;    // when the in-flight request was due (open) or sent (closed)
+  std::string out;       // bytes not yet written
+  std::string in;        // bytes not yet parsed
+  uint64_t tx = 0;       // transactions started on this connection
+  int rcpt_in_tx = 0;    // recipients sent in the current transaction
+  uint64_t account = 0;  // account of the current transaction
   unsigned client_port = 0;
 };
 
@@ -247,8 +272,7 @@ void Generator::build_request(Conn& c, std::string& out) {
     std::snprintf(recipient, sizeof recipient, "sup%" PRIu64 "@suppressed.example",
                   rng_() % o_.suppressed_count);
   else
-    std::snprintf(recipient, sizeof recipient, "r%" PRIu64 "@d%" PRIu64 ".example.org", s,
-                  s % 997);
+    std::snprintf(recipient, sizeof recipient, "r%" PRIu64 "@d%" PRIu64 ".example.org", s, s % 997);
   // The account's client address (192.0.2.0/24 + 198.51.100.0/24 ... spread by index).
   char client[64];
   std::snprintf(client, sizeof client, "10.%" PRIu64 ".%" PRIu64 ".%" PRIu64,
@@ -262,23 +286,37 @@ void Generator::build_request(Conn& c, std::string& out) {
   out += "request=smtpd_access_policy\n";
   out += "protocol_state=RCPT\n";
   out += "protocol_name=ESMTP\n";
-  out += "helo_name=app-"; out += user; out += ".customer.example\n";
+  out += "helo_name=app-";
+  out += user;
+  out += ".customer.example\n";
   out += "queue_id=\n";
-  out += "sender=app@"; out += user; out += ".customer.example\n";
-  out += "recipient="; out += recipient; out += "\n";
+  out += "sender=app@";
+  out += user;
+  out += ".customer.example\n";
+  out += "recipient=";
+  out += recipient;
+  out += "\n";
   out += "recipient_count=0\n";
-  out += "client_address="; out += client; out += "\n";
+  out += "client_address=";
+  out += client;
+  out += "\n";
   out += "client_name=unknown\n";
   out += "reverse_client_name=unknown\n";
-  out += "instance="; out += instance; out += "\n";
+  out += "instance=";
+  out += instance;
+  out += "\n";
   out += "sasl_method=PLAIN\n";
-  out += "sasl_username="; out += user; out += "\n";
+  out += "sasl_username=";
+  out += user;
+  out += "\n";
   out += "sasl_sender=\n";
   out += "size=4096\n";
   out += "ccert_subject=\nccert_issuer=\nccert_fingerprint=\nccert_pubkey_fingerprint=\n";
   out += "encryption_protocol=\nencryption_cipher=\nencryption_keysize=0\n";
   out += "etrn_domain=\nstress=\n";
-  out += "client_port="; out += std::to_string(c.client_port); out += "\n";
+  out += "client_port=";
+  out += std::to_string(c.client_port);
+  out += "\n";
   out += "policy_context=\n";
   out += "server_address=127.0.0.1\nserver_port=25\n";
   out += "\n";
@@ -410,9 +448,11 @@ void Generator::run() {
   measure_from_ = t0_ + o_.warmup;
   stop_at_ = t0_ + o_.duration;
   if (o_.rate <= 0) {
-    for (auto& c : conns_) send_request(c, t0_);
+    for (auto& c : conns_)
+      send_request(c, t0_);
   } else {
-    for (auto& c : conns_) idle_.push_back(c.id);
+    for (auto& c : conns_)
+      idle_.push_back(c.id);
   }
   epoll_event events[256];
   const double hard_end = stop_at_ + o_.drain;
@@ -420,7 +460,8 @@ void Generator::run() {
     double t = now_s();
     if (o_.rate > 0 && may_send(t)) {
       // Every request due by now is issued: on an idle connection, else it waits.
-      uint64_t due = std::min<uint64_t>(static_cast<uint64_t>((t - t0_) * o_.rate) + 1, o_.requests);
+      uint64_t due =
+          std::min<uint64_t>(static_cast<uint64_t>((t - t0_) * o_.rate) + 1, o_.requests);
       while (due_issued_ < due && sent_ + backlog_.size() < o_.requests) {
         double due_at = t0_ + static_cast<double>(due_issued_) / o_.rate;
         ++due_issued_;
@@ -428,10 +469,15 @@ void Generator::run() {
         while (!idle_.empty()) {
           int cand = idle_.back();
           idle_.pop_back();
-          if (conns_[static_cast<size_t>(cand)].alive) { idx = cand; break; }
+          if (conns_[static_cast<size_t>(cand)].alive) {
+            idx = cand;
+            break;
+          }
         }
-        if (idx >= 0) send_request(conns_[static_cast<size_t>(idx)], due_at);
-        else backlog_.push_back(due_at);
+        if (idx >= 0)
+          send_request(conns_[static_cast<size_t>(idx)], due_at);
+        else
+          backlog_.push_back(due_at);
       }
       backlog_peak_ = std::max<uint64_t>(backlog_peak_, backlog_.size());
     }
@@ -477,7 +523,7 @@ void Generator::report(FILE* f) const {
   std::vector<uint32_t> v = lat_ns_;
   auto pct = [&](double p) -> double {
     if (v.empty()) return 0;
-    size_t k = static_cast<size_t>(std::ceil(p / 100.0 * static_cast<double>(v.size()))) ;
+    size_t k = static_cast<size_t>(std::ceil(p / 100.0 * static_cast<double>(v.size())));
     k = k == 0 ? 0 : k - 1;
     k = std::min(k, v.size() - 1);
     std::nth_element(v.begin(), v.begin() + static_cast<long>(k), v.end());
@@ -487,15 +533,17 @@ void Generator::report(FILE* f) const {
   double window = std::max(1e-9, std::min(measured_until_, stop_at_ + o_.drain) - measure_from_);
   double rps = static_cast<double>(measured_) / window;
   uint64_t outstanding = 0;
-  for (const auto& c : conns_) outstanding += c.busy ? 1 : 0;
+  for (const auto& c : conns_)
+    outstanding += c.busy ? 1 : 0;
   if (o_.json) {
-    std::fprintf(f, "{\"label\": \"%s\", \"mode\": \"%s\", \"connections\": %d, \"rate\": %.1f, "
-                    "\"duration_s\": %.3f, \"warmup_s\": %.3f, \"sent\": %" PRIu64
-                    ", \"replies\": %" PRIu64 ", \"measured\": %" PRIu64
-                    ", \"window_s\": %.4f, \"rps\": %.1f, \"p50_us\": %.1f, \"p90_us\": %.1f, "
-                    "\"p99_us\": %.1f, \"p999_us\": %.1f, \"max_us\": %.1f, \"errors\": %" PRIu64
-                    ", \"closed\": %" PRIu64 ", \"outstanding\": %" PRIu64
-                    ", \"backlog_peak\": %" PRIu64 ", \"backlog_unsent\": %zu, \"actions\": {",
+    std::fprintf(f,
+                 "{\"label\": \"%s\", \"mode\": \"%s\", \"connections\": %d, \"rate\": %.1f, "
+                 "\"duration_s\": %.3f, \"warmup_s\": %.3f, \"sent\": %" PRIu64
+                 ", \"replies\": %" PRIu64 ", \"measured\": %" PRIu64
+                 ", \"window_s\": %.4f, \"rps\": %.1f, \"p50_us\": %.1f, \"p90_us\": %.1f, "
+                 "\"p99_us\": %.1f, \"p999_us\": %.1f, \"max_us\": %.1f, \"errors\": %" PRIu64
+                 ", \"closed\": %" PRIu64 ", \"outstanding\": %" PRIu64
+                 ", \"backlog_peak\": %" PRIu64 ", \"backlog_unsent\": %zu, \"actions\": {",
                  o_.label.c_str(), o_.rate > 0 ? "open" : "closed", o_.connections, o_.rate,
                  o_.duration, o_.warmup, sent_, replies_, measured_, window, rps, p50, p90, p99,
                  p999, lat_max_ * 1e6, errors_, closed_, outstanding, backlog_peak_,
@@ -512,13 +560,17 @@ void Generator::report(FILE* f) const {
     }
     std::fprintf(f, "}}\n");
   } else {
-    std::fprintf(f, "%s%s %d conn%s: %.0f req/s  p50 %.1f us  p90 %.1f us  p99 %.1f us  "
-                    "p99.9 %.1f us  max %.1f us  (%" PRIu64 " measured, %" PRIu64 " errors, %" PRIu64
-                    " outstanding)\n",
-                 o_.label.empty() ? "" : (o_.label + ": ").c_str(), o_.rate > 0 ? "open" : "closed",
-                 o_.connections, o_.rate > 0 ? (" @" + std::to_string(static_cast<long>(o_.rate)) + "/s").c_str() : "",
-                 rps, p50, p90, p99, p999, lat_max_ * 1e6, measured_, errors_, outstanding);
-    for (const auto& [k, n] : actions_) std::fprintf(f, "  action %s: %" PRIu64 "\n", k.c_str(), n);
+    std::fprintf(
+        f,
+        "%s%s %d conn%s: %.0f req/s  p50 %.1f us  p90 %.1f us  p99 %.1f us  "
+        "p99.9 %.1f us  max %.1f us  (%" PRIu64 " measured, %" PRIu64 " errors, %" PRIu64
+        " outstanding)\n",
+        o_.label.empty() ? "" : (o_.label + ": ").c_str(), o_.rate > 0 ? "open" : "closed",
+        o_.connections,
+        o_.rate > 0 ? (" @" + std::to_string(static_cast<long>(o_.rate)) + "/s").c_str() : "", rps,
+        p50, p90, p99, p999, lat_max_ * 1e6, measured_, errors_, outstanding);
+    for (const auto& [k, n] : actions_)
+      std::fprintf(f, "  action %s: %" PRIu64 "\n", k.c_str(), n);
   }
 }
 

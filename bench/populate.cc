@@ -52,19 +52,31 @@ int main(int argc, char** argv) {
       if (i + 1 >= argc) fail(a + " needs a value");
       return argv[++i];
     };
-    if (a == "--store") store = next();
-    else if (a == "--accounts") accounts = std::strtoull(next().c_str(), nullptr, 10);
-    else if (a == "--first") first = std::strtoull(next().c_str(), nullptr, 10);
-    else if (a == "--per-customer") per_customer = std::strtoull(next().c_str(), nullptr, 10);
-    else if (a == "--plan") plan_name = next();
-    else if (a == "--plan-messages") plan_messages = std::strtoull(next().c_str(), nullptr, 10);
-    else if (a == "--hourly-limit") hourly = std::strtoull(next().c_str(), nullptr, 10);
-    else if (a == "--user-prefix") prefix = next();
-    else if (a == "--user-width") width = std::atoi(next().c_str());
-    else if (a == "--map-size-gib") map_gib = std::strtoull(next().c_str(), nullptr, 10);
-    else fail("unknown option " + a);
+    if (a == "--store")
+      store = next();
+    else if (a == "--accounts")
+      accounts = std::strtoull(next().c_str(), nullptr, 10);
+    else if (a == "--first")
+      first = std::strtoull(next().c_str(), nullptr, 10);
+    else if (a == "--per-customer")
+      per_customer = std::strtoull(next().c_str(), nullptr, 10);
+    else if (a == "--plan")
+      plan_name = next();
+    else if (a == "--plan-messages")
+      plan_messages = std::strtoull(next().c_str(), nullptr, 10);
+    else if (a == "--hourly-limit")
+      hourly = std::strtoull(next().c_str(), nullptr, 10);
+    else if (a == "--user-prefix")
+      prefix = next();
+    else if (a == "--user-width")
+      width = std::atoi(next().c_str());
+    else if (a == "--map-size-gib")
+      map_gib = std::strtoull(next().c_str(), nullptr, 10);
+    else
+      fail("unknown option " + a);
   }
-  if (store.empty() || accounts == 0 || per_customer == 0) fail("--store and --accounts N>0 are required");
+  if (store.empty() || accounts == 0 || per_customer == 0)
+    fail("--store and --accounts N>0 are required");
   if (accounts > 10'000'000) fail("--accounts is bounded to 10,000,000");
 
   auto t0 = std::chrono::steady_clock::now();
@@ -83,10 +95,13 @@ int main(int argc, char** argv) {
     SENDPOOL_ASSIGN_OR_RETURN(auto p, tables::get_plan(txn, plan_name));
     have_plan = p.has_value();
     return ok_status();
-  }), "reading the plan");
+  }),
+        "reading the plan");
   if (!have_plan) check(admin::add_plan(e, plan), "adding the plan");
 
-  auto customer_name = [&](uint64_t index) { return "cust" + std::to_string(index / per_customer); };
+  auto customer_name = [&](uint64_t index) {
+    return "cust" + std::to_string(index / per_customer);
+  };
   auto username = [&](uint64_t index) {
     char num[32];
     std::snprintf(num, sizeof num, "%0*llu", width, static_cast<unsigned long long>(index));
@@ -103,7 +118,8 @@ int main(int argc, char** argv) {
       SENDPOOL_ASSIGN_OR_RETURN(auto got, tables::get_customer(txn, cust.name));
       exists = got.has_value();
       return ok_status();
-    }), "reading a customer");
+    }),
+          "reading a customer");
     if (!exists) check(admin::add_customer(e, cust, clock), "adding a customer");
   }
 
@@ -128,12 +144,14 @@ int main(int argc, char** argv) {
         SENDPOOL_TRY(tables::put_account(txn, a));
       }
       return tables::bump_catalog_generation(txn);
-    }), "writing accounts");
+    }),
+          "writing accounts");
     written += end - start;
   }
   check(e.sync(), "flushing the store");
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   std::printf("{\"accounts\": %llu, \"first\": %llu, \"seconds\": %.3f}\n",
-              static_cast<unsigned long long>(written), static_cast<unsigned long long>(first), secs);
+              static_cast<unsigned long long>(written), static_cast<unsigned long long>(first),
+              secs);
   return 0;
 }

@@ -293,6 +293,20 @@ class Postfwd:
         self.master = None
 
 
+def wait_for_socket(path, timeout, process, what):
+    """Waits until a UNIX socket accepts connections; fails early if `process` exited."""
+    def ready():
+        if process.poll() is not None:
+            raise util.HarnessError(f"{what} exited with status {process.returncode}")
+        try:
+            with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+                s.connect(path)
+            return True
+        except OSError:
+            return False
+    util.wait_until(ready, timeout, f"{what} on {path}")
+
+
 def genkey(path, kind):
     if kind == "rsa":
         cmd = ["openssl", "genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048", "-out", path]
@@ -315,11 +329,13 @@ class OpenDkim:
     SigningTable match (MultipleSignatures yes). OpenDKIM picks one SignatureAlgorithm per
     instance, so Ed25519 + RSA takes two instances (two milters in Postfix)."""
 
-    def __init__(self, workdir, name, keys, signing, algorithm="rsa-sha256"):
-        """keys: [(keyname, domain, selector, keyfile)]; signing: [(pattern, keyname)]."""
+    def __init__(self, workdir, name, keys, signing, algorithm="rsa-sha256", unix=False):
+        """keys: [(keyname, domain, selector, keyfile)]; signing: [(pattern, keyname)];
+        unix: listen on a UNIX socket (mode 0777 so Postfix's smtpd can connect) not TCP."""
         self.dir = os.path.join(workdir, name)
         os.makedirs(self.dir, exist_ok=True)
-        self.port = port()
+        self.port = None if unix else port()
+        self.sock = os.path.join(self.dir, "opendkim.sock") if unix else None
         self.conf = os.path.join(self.dir, "opendkim.conf")
         self.log = os.path.join(self.dir, "opendkim.log")
         with open(os.path.join(self.dir, "KeyTable"), "w") as f:
@@ -343,15 +359,15 @@ class OpenDkim:
                 # the keys live under /tmp (world-writable): opendkim's safe-key check would
                 # refuse them and tempfail every message
                 "RequireSafeKeys no",
-                f"Socket inet:{self.port}@127.0.0.1",
+                f"Socket local:{self.sock}" if self.sock else f"Socket inet:{self.port}@127.0.0.1",
                 f"PidFile {self.dir}/opendkim.pid",
-                "UMask 007",
+                "UMask 000" if self.sock else "UMask 007",
             ]) + "\n")
         self.process = None
 
     @property
     def listen(self):
-        return f"inet:127.0.0.1:{self.port}"
+        return f"unix:{self.sock}" if self.sock else f"inet:127.0.0.1:{self.port}"
 
     def start(self, timeout=20):
         cmd = ["opendkim", "-f", "-x", self.conf]
@@ -362,7 +378,10 @@ class OpenDkim:
         finally:
             logf.close()
         STARTED_PIDS.add(self.process.pid)
-        util.wait_for_port(self.port, timeout, process=self.process, what="opendkim")
+        if self.sock:
+            wait_for_socket(self.sock, timeout, self.process, "opendkim")
+        else:
+            util.wait_for_port(self.port, timeout, process=self.process, what="opendkim")
         return self
 
     @property
@@ -719,8 +738,10 @@ class Bench:
         sp.ctl("domain", "add", CUSTOMER_DOMAIN, "--key-type", key_type)
         sp.ctl("domain", "link", CUSTOMER_DOMAIN, "app")
 
-    def chain(self, name, *, milter=False, full=False, key_type="rsa", main_cf=None, log_level="info"):
-        """A Chain (sink, sendpool, Postfix) under self.work; started."""
+    def chain(self, name, *, milter=False, full=False, key_type="rsa", main_cf=None, log_level="info",
+              after_setup=None):
+        """A Chain (sink, sendpool, Postfix); started. after_setup(chain) runs after the catalogue
+        is created, before policyd and Postfix start."""
         cf = {"default_process_limit": "700"}
         if not full:
             # No policy service, no route map, no SASL: Postfix + at most one kind of milter.
@@ -732,7 +753,8 @@ class Bench:
         ch = Chain(self.build, milter=self.milter_bin if milter else None,
                    main_cf=cf, log_level=log_level,
                    default_pools={"transactional": "pool-a"} if full else None,
-                   setup=lambda c: self.setup_sendpool_catalog(c, key_type=key_type, pool=full))
+                   setup=lambda c: (self.setup_sendpool_catalog(c, key_type=key_type, pool=full),
+                                    after_setup and after_setup(c)))
         ch.start()
         for p in ([ch.sendpool.policyd.pid] + ([ch.sendpool.milter.pid] if ch.sendpool.milter else [])
                   + [ch.sink.process.pid, ch.postfix.master_pid]):
@@ -830,11 +852,13 @@ class Bench:
         """One milter configuration: a Chain, 3 reps x 2 sizes, verification, stop."""
         od = []
         ch = None
+        own_milter = None  # sendpool-milter on a UNIX socket, started here (the fixture uses TCP)
         try:
             keydir = os.path.join(self.work, name + "-keys")
             os.makedirs(keydir)
             main_cf = {}
             records = {}
+            unix = name.endswith("-unix")
             if name.startswith("opendkim"):
                 domain_kind = "ed25519" if "ed25519" in name else "rsa"
                 dkey, pkey = os.path.join(keydir, "domain.key"), os.path.join(keydir, "platform.key")
@@ -845,7 +869,7 @@ class Bench:
                 if domain_kind == "rsa":
                     od.append(OpenDkim(self.work, name + "-od", [
                         ("customer", CUSTOMER_DOMAIN, "od1", dkey), ("platform", PLATFORM_DOMAIN, "od2", pkey)],
-                        [(f"*@{CUSTOMER_DOMAIN}", "customer"), ("*", "platform")]))
+                        [(f"*@{CUSTOMER_DOMAIN}", "customer"), ("*", "platform")], unix=unix))
                 else:
                     od.append(OpenDkim(self.work, name + "-od-ed", [("customer", CUSTOMER_DOMAIN, "od1", dkey)],
                                        [(f"*@{CUSTOMER_DOMAIN}", "customer")], algorithm="ed25519-sha256"))
@@ -857,18 +881,33 @@ class Bench:
                            "milter_default_action": "tempfail", "milter_protocol": "6"}
                 res.setdefault("opendkim_conf", {})[name] = [open(o.conf).read() for o in od]
             key_type = "ed25519" if "ed25519" in name else "rsa"
-            ch = self.chain(name, milter=name.startswith("sendpool"), key_type=key_type, main_cf=main_cf)
+            sock = os.path.join(self.work, name + "-milter.sock")
+            hook = None
+            if name.startswith("sendpool") and unix:
+                main_cf = {"smtpd_milters": f"unix:{sock}", "non_smtpd_milters": "",
+                           "milter_default_action": "tempfail", "milter_protocol": "6"}
+                hook = self.unix_milter_hook(sock)
+            ch = self.chain(name, milter=name.startswith("sendpool") and not unix, key_type=key_type,
+                            main_cf=main_cf, after_setup=hook)
+            if hook:
+                own_milter = self.start_unix_milter(ch, sock, name)
             probes = {"postfix": self.postfix_cpu(ch), "sink": lambda: cpu_s(ch.sink.process.pid)}
             if name.startswith("sendpool"):
-                probes["milter"] = lambda: cpu_s(ch.sendpool.milter.pid)
+                mpid = own_milter.pid if own_milter else ch.sendpool.milter.pid
+                probes["milter"] = lambda: cpu_s(mpid)
                 dnsfunc = dkim_check.dns_stub(ch.sendpool, [CUSTOMER_DOMAIN])
+                if own_milter:
+                    plat = dict([ch.sendpool.platform_dns_record()])
+                    base = dnsfunc
+                    dnsfunc = lambda q, timeout=5, base=base, plat=plat: (  # noqa: E731
+                        base(q, timeout) or (plat.get((q.decode() if isinstance(q, bytes) else q).rstrip("."), "").encode() or None))
             elif od:
                 probes["milter"] = lambda: sum(cpu_s(o.pid) for o in od)
                 dnsfunc = self.dns_for(records)
             else:
                 dnsfunc = None
             out = res.setdefault(name, {})
-            for size in ("4KiB", "100KiB"):
+            for size in (("4KiB",) if unix else ("4KiB", "100KiB")):
                 runs = out.setdefault(size, [])
                 for rep in range(self.reps):
                     self.clear_sink(ch)
@@ -884,6 +923,8 @@ class Bench:
         finally:
             if ch:
                 self.stop_chain(ch)
+            if own_milter is not None:
+                util.stop_popen(own_milter, timeout=20)
             for o in od:
                 o.stop()
 
@@ -946,7 +987,8 @@ class Bench:
                 log(f"sign_micro: {res['micro']}")
             except Exception as e:
                 self.error("sign_micro", e)
-        names = ("ceiling", "sendpool-rsa", "opendkim-rsa", "sendpool-ed25519", "opendkim-ed25519")
+        names = ("ceiling", "sendpool-rsa", "opendkim-rsa", "sendpool-ed25519", "opendkim-ed25519",
+                 "sendpool-rsa-unix", "opendkim-rsa-unix")
         if self.args.milter_configs:
             names = [n for n in names if n in self.args.milter_configs.split(",")]
         for name in names:
@@ -957,43 +999,75 @@ class Bench:
 
     # --- whole chain and memory -----------------------------------------------------------
 
+    def unix_milter_hook(self, sock):
+        """Chain after_setup hook: sendpool-milter's settings with a UNIX socket listener (the
+        harness's fixture only runs the milter on TCP); start it with start_unix_milter."""
+        def hook(c):
+            sp = c.sendpool
+            sp._write_platform_key()
+            sp.config["milter"] = {"listen": f"unix:{sock}"}
+            sp.config["platform"]["dkim_selector"] = "sp1"
+            sp.config["platform"]["dkim_key_file"] = sp.platform_key_path
+            sp.write_config()
+        return hook
+
+    def start_unix_milter(self, ch, sock, name):
+        logf = open(os.path.join(self.work, name + "-milter.log"), "wb")
+        cmd = [self.milter_bin, "--config", ch.sendpool.config_path, "--foreground"]
+        COMMANDS.note("sendpool-milter (unix socket)", cmd)
+        p = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=logf, stderr=subprocess.STDOUT,
+                             preexec_fn=lambda: os.umask(0))  # smtpd (user postfix) must connect
+        logf.close()
+        STARTED_PIDS.add(p.pid)
+        wait_for_socket(sock, 30, p, "sendpool-milter")
+        return p
+
     def bench_chain(self):
         res = self.results.setdefault("chain", {})
         mem = self.results.setdefault("memory", {})
-        for name in ("sendpool", "peer"):
+        milter_cf = {"non_smtpd_milters": "", "milter_default_action": "tempfail", "milter_protocol": "6"}
+        for name in ("sendpool", "peer", "sendpool-unix", "peer-unix"):
             ch = None
             od = None
             pfw = None
+            own_milter = None
+            unix = name.endswith("-unix")
             try:
-                if name == "sendpool":
-                    ch = self.chain("chain-sendpool", milter=True, full=True)
+                if name.startswith("sendpool"):
+                    sock = os.path.join(self.work, name + "-milter.sock")
+                    if unix:
+                        ch = self.chain(name, milter=False, full=True, after_setup=self.unix_milter_hook(sock),
+                                        main_cf=dict(milter_cf, smtpd_milters=f"unix:{sock}"))
+                        own_milter = self.start_unix_milter(ch, sock, name)
+                    else:
+                        ch = self.chain("chain-sendpool", milter=True, full=True)
+                    mpid = own_milter.pid if own_milter else ch.sendpool.milter.pid
                     probes = {"postfix": self.postfix_cpu(ch), "sink": lambda: cpu_s(ch.sink.process.pid),
-                              "milter": lambda: cpu_s(ch.sendpool.milter.pid),
+                              "milter": lambda: cpu_s(mpid),
                               "policy": lambda: cpu_s(ch.sendpool.policyd.pid)}
                     daemons = {"sendpool-policyd": lambda: [ch.sendpool.policyd.pid],
-                               "sendpool-milter": lambda: [ch.sendpool.milter.pid]}
+                               "sendpool-milter": lambda: [mpid]}
                 else:
-                    keydir = os.path.join(self.work, "chain-peer-keys")
+                    keydir = os.path.join(self.work, name + "-keys")
                     os.makedirs(keydir)
                     dkey, pkey = os.path.join(keydir, "domain.key"), os.path.join(keydir, "platform.key")
                     genkey(dkey, "rsa")
                     genkey(pkey, "rsa")
-                    od = OpenDkim(self.work, "chain-peer-od", [
+                    od = OpenDkim(self.work, name + "-od", [
                         ("customer", CUSTOMER_DOMAIN, "od1", dkey), ("platform", PLATFORM_DOMAIN, "od2", pkey)],
-                        [(f"*@{CUSTOMER_DOMAIN}", "customer"), ("*", "platform")]).start()
-                    # smtp-source does no AUTH: the rate limit counts per client address here
+                        [(f"*@{CUSTOMER_DOMAIN}", "customer"), ("*", "platform")], unix=unix).start()
+                    # smtp-source does no AUTH: the rate limit counts per client address here.
                     # min 10 children, spawned on demand up to 520 for the 500-session memory
                     # runs; idle ones are kept (max_spare) so only the first such run waits for
                     # Net::Server's spawning
-                    pfw = Postfwd(os.path.join(self.work, "chain-peer-pfw"), "client_address", min_servers=10,
+                    pfw = Postfwd(os.path.join(self.work, name + "-pfw"), "client_address", min_servers=10,
                                   max_servers=max(self.mem_levels) + 20, nolog=False,
                                   max_spare=max(self.mem_levels) + 19)  # must stay below max_servers
                     pfw.start()
                     res["peer_postfwd_rule"] = pfw.rule_text
-                    ch = self.chain("chain-peer", milter=False, full=False, main_cf={
+                    ch = self.chain(name, milter=False, full=False, main_cf=dict(milter_cf, **{
                         "smtpd_recipient_restrictions": f"check_policy_service {pfw.listen}, permit_mynetworks, reject",
-                        "smtpd_milters": od.listen, "non_smtpd_milters": "",
-                        "milter_default_action": "tempfail", "milter_protocol": "6"})
+                        "smtpd_milters": od.listen}))
                     probes = {"postfix": self.postfix_cpu(ch), "sink": lambda: cpu_s(ch.sink.process.pid),
                               "milter": lambda: cpu_s(od.pid), "policy": pfw.cpu_s}
                     daemons = {"opendkim": lambda: [od.pid], "postfwd2": pfw.tree}
@@ -1003,13 +1077,15 @@ class Bench:
                     runs.append(self.stream(ch, "4KiB", self.chain_count, probes))
                 log(f"chain {name}: " + ", ".join(f"{r['rate']:.0f}/s" for r in runs))
                 self.clear_sink(ch)
-                if self.want("memory"):
+                if self.want("memory") and not unix:
                     mem[name] = self.memory(ch, daemons)
             except Exception as e:
                 self.error(f"chain {name}", e)
             finally:
                 if ch:
                     self.stop_chain(ch)
+                if own_milter is not None:
+                    util.stop_popen(own_milter, timeout=20)
                 if od:
                     od.stop()
                 if pfw:
@@ -1217,12 +1293,14 @@ def main():
     bench = Bench(args)
     results = bench.run()
     results["command"] = args.command
+    # Paths inside the checkout are written relative to it: the report must not carry the
+    # layout of the machine it ran on.
     with open(args.results, "w") as f:
-        json.dump(results, f, indent=1, default=str)
+        f.write(json.dumps(results, indent=1, default=str).replace(ROOT + "/", ""))
     sys.path.insert(0, HERE)
     import report  # noqa: E402
     with open(args.report, "w") as f:
-        f.write(report.render(results))
+        f.write(report.render(results).replace(ROOT + "/", ""))
     left = results["leftovers"]
     log(f"done in {results['total_s'] / 60:.1f} min; report: {args.report}; "
         f"left running: {left['alive'] or 'nothing'}; ports still bound: {left['bound'] or 'none'}")

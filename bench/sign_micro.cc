@@ -56,7 +56,8 @@ double measure(int iterations, const std::function<void()>& fn) {
   fn();  // warm-up
   for (int r = 0; r < 5; ++r) {
     double t = cpu_now();
-    for (int i = 0; i < iterations; ++i) fn();
+    for (int i = 0; i < iterations; ++i)
+      fn();
     rounds.push_back((cpu_now() - t) * 1e6 / iterations);
   }
   std::sort(rounds.begin(), rounds.end());
@@ -91,7 +92,8 @@ std::string message_body() {
   std::string body;
   for (int i = 0; body.size() < 4096; ++i) {
     char line[128];
-    std::snprintf(line, sizeof line, "%05d Lorem ipsum dolor sit amet, consectetur adipiscing elit.\r\n", i);
+    std::snprintf(line, sizeof line,
+                  "%05d Lorem ipsum dolor sit amet, consectetur adipiscing elit.\r\n", i);
     body += line;
   }
   return body;
@@ -101,19 +103,19 @@ void dkim_message(DKIM_LIB* lib, const std::vector<std::pair<std::string, bool>>
                   const std::string& body) {
   static const char* headers[] = {
       "From: Customer App <app@customer.example>", "To: Someone <someone@example.org>",
-      "Subject: Your order has shipped", "Date: Thu, 04 Dec 2025 10:00:00 +0000",
-      "Message-ID: <bench.1@customer.example>", "MIME-Version: 1.0",
+      "Subject: Your order has shipped",           "Date: Thu, 04 Dec 2025 10:00:00 +0000",
+      "Message-ID: <bench.1@customer.example>",    "MIME-Version: 1.0",
       "Content-Type: text/plain; charset=us-ascii"};
   std::vector<DKIM*> handles;
   for (const auto& [pem, ed] : keys) {
     DKIM_STAT st;
     std::string copy = pem;
-    DKIM* d = dkim_sign(lib, reinterpret_cast<const unsigned char*>("micro"), nullptr,
-                        reinterpret_cast<dkim_sigkey_t>(copy.data()),
-                        reinterpret_cast<const unsigned char*>(ed ? "e1" : "r1"),
-                        reinterpret_cast<const unsigned char*>("customer.example"),
-                        DKIM_CANON_RELAXED, DKIM_CANON_RELAXED,
-                        ed ? DKIM_SIGN_ED25519SHA256 : DKIM_SIGN_RSASHA256, -1, &st);
+    DKIM* d =
+        dkim_sign(lib, reinterpret_cast<const unsigned char*>("micro"), nullptr,
+                  reinterpret_cast<dkim_sigkey_t>(copy.data()),
+                  reinterpret_cast<const unsigned char*>(ed ? "e1" : "r1"),
+                  reinterpret_cast<const unsigned char*>("customer.example"), DKIM_CANON_RELAXED,
+                  DKIM_CANON_RELAXED, ed ? DKIM_SIGN_ED25519SHA256 : DKIM_SIGN_RSASHA256, -1, &st);
     if (!d) {
       std::fprintf(stderr, "sign_micro: dkim_sign failed: %d\n", st);
       std::exit(2);
@@ -121,7 +123,8 @@ void dkim_message(DKIM_LIB* lib, const std::vector<std::pair<std::string, bool>>
     handles.push_back(d);
   }
   for (DKIM* d : handles) {
-    for (const char* h : headers) dkim_header(d, reinterpret_cast<u_char*>(const_cast<char*>(h)), std::strlen(h));
+    for (const char* h : headers)
+      dkim_header(d, reinterpret_cast<u_char*>(const_cast<char*>(h)), std::strlen(h));
     dkim_eoh(d);
     std::string b = body;
     dkim_body(d, reinterpret_cast<u_char*>(b.data()), b.size());
@@ -153,19 +156,32 @@ int main(int argc, char** argv) {
 
   double rsa_cached = measure(n, [&] { sign(rsa_key, false); });
   double rsa_load = measure(n, [&] { EVP_PKEY_free(load(rsa)); });
-  double rsa_both = measure(n, [&] { EVP_PKEY* k = load(rsa); sign(k, false); EVP_PKEY_free(k); });
+  double rsa_both = measure(n, [&] {
+    EVP_PKEY* k = load(rsa);
+    sign(k, false);
+    EVP_PKEY_free(k);
+  });
   double ed_cached = measure(n * 4, [&] { sign(ed_key, true); });
   double ed_load = measure(n * 4, [&] { EVP_PKEY_free(load(ed)); });
-  double ed_both = measure(n * 4, [&] { EVP_PKEY* k = load(ed); sign(k, true); EVP_PKEY_free(k); });
+  double ed_both = measure(n * 4, [&] {
+    EVP_PKEY* k = load(ed);
+    sign(k, true);
+    EVP_PKEY_free(k);
+  });
   double dkim_rsa = measure(n, [&] { dkim_message(lib, {{rsa, false}}, body); });
-  double dkim_rsa_rsa = measure(n / 2 + 1, [&] { dkim_message(lib, {{rsa, false}, {rsa, false}}, body); });
-  double dkim_ed_rsa = measure(n / 2 + 1, [&] { dkim_message(lib, {{ed, true}, {rsa, false}}, body); });
-  std::printf("{\"iterations\": %d, \"rsa_sign_cached_us\": %.1f, \"rsa_pem_load_us\": %.1f, "
-              "\"rsa_load_and_sign_us\": %.1f, \"ed25519_sign_cached_us\": %.1f, "
-              "\"ed25519_pem_load_us\": %.1f, \"ed25519_load_and_sign_us\": %.1f, "
-              "\"dkim_rsa_4k_us\": %.1f, \"dkim_rsa_rsa_4k_us\": %.1f, \"dkim_ed25519_rsa_4k_us\": %.1f}\n",
-              n, rsa_cached, rsa_load, rsa_both, ed_cached, ed_load, ed_both, dkim_rsa, dkim_rsa_rsa,
-              dkim_ed_rsa);
+  double dkim_rsa_rsa = measure(n / 2 + 1, [&] {
+    dkim_message(lib, {{rsa, false}, {rsa, false}}, body);
+  });
+  double dkim_ed_rsa = measure(n / 2 + 1, [&] {
+    dkim_message(lib, {{ed, true}, {rsa, false}}, body);
+  });
+  std::printf(
+      "{\"iterations\": %d, \"rsa_sign_cached_us\": %.1f, \"rsa_pem_load_us\": %.1f, "
+      "\"rsa_load_and_sign_us\": %.1f, \"ed25519_sign_cached_us\": %.1f, "
+      "\"ed25519_pem_load_us\": %.1f, \"ed25519_load_and_sign_us\": %.1f, "
+      "\"dkim_rsa_4k_us\": %.1f, \"dkim_rsa_rsa_4k_us\": %.1f, \"dkim_ed25519_rsa_4k_us\": %.1f}\n",
+      n, rsa_cached, rsa_load, rsa_both, ed_cached, ed_load, ed_both, dkim_rsa, dkim_rsa_rsa,
+      dkim_ed_rsa);
   dkim_close(lib);
   EVP_PKEY_free(rsa_key);
   EVP_PKEY_free(ed_key);
