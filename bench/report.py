@@ -88,8 +88,9 @@ class Report:
                f"the whole run took {r.get('total_s', 0) / 60:.1f} minutes. Reproduce with `scripts/bench` "
                "(full, about 15–20 minutes) or `scripts/bench --quick` (about 5 minutes). Benchmarks measure; "
                "they assert nothing. Every figure is the **median of "
-               f"{self.reps()} runs**, and every comparison is a ratio to the peer measured in the same run, "
-               "interleaved with it (peer run, then ours, repetition after repetition).")
+               f"{self.reps()} runs**, and every comparison is a ratio to the peer measured in the same run "
+               "(policy: interleaved, ours then the peer's, repetition after repetition; milter and chain: one "
+               "configuration after the other, a minute or two apart).")
         self.w()
         busy = self.machine_busy()
         self.w(f"**The machine was shared.** It has {m.get('nproc')} CPUs, and other engineers were building and "
