@@ -1286,7 +1286,17 @@ def main():
     ap.add_argument("--results", default=os.path.join(HERE, "results.json"))
     ap.add_argument("--report", default=os.path.join(HERE, "RESULTS.md"))
     ap.add_argument("--command", default="scripts/bench", help="the command line, for the report")
+    ap.add_argument("--render-only", action="store_true",
+                    help="only re-render --report from an existing --results file (no benchmark)")
     args = ap.parse_args()
+    if args.render_only:
+        sys.path.insert(0, HERE)
+        import report  # noqa: E402
+        with open(args.results) as f:
+            results = json.load(f)
+        with open(args.report, "w") as f:
+            f.write(report.render(results))
+        return 0
     if args.reps < 3:
         print("note: fewer than 3 repetitions; medians are then not what the report claims", file=sys.stderr)
     signal.signal(signal.SIGTERM, signal.default_int_handler)  # stop fixtures on SIGTERM too
