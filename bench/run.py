@@ -414,8 +414,8 @@ class Bench:
         # sizes of each load, bounded in count and in time
         if self.quick:
             self.policy_seconds = 2.0
-            self.msg_counts = {"4KiB": 300, "100KiB": 120}
-            self.chain_count = 300
+            self.msg_counts = {"4KiB": 200, "100KiB": 100}
+            self.chain_count = 200
             self.scale_accounts = [1000, 10000, 100000]
             self.scale_suppressions = [10_000, 100_000, 1_000_000]
             self.mem_levels = [10, 500]
@@ -432,6 +432,8 @@ class Bench:
             self.openssl_seconds = 3
 
     def want(self, name):
+        if name == "profile" and self.quick:  # callgrind and perf stat: full runs (or --only profile)
+            return self.only is not None and name in self.only
         return self.only is None or name in self.only
 
     # --- machine and versions -----------------------------------------------------------
